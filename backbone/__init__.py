@@ -1,0 +1,1 @@
+"""Backbone: the software a collective-impact initiative's backbone organization runs."""

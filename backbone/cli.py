@@ -1,0 +1,25 @@
+"""The `backbone` command: a friendly front door to Django's management commands.
+
+`backbone demo` loads and serves the demo; `backbone demo --no-serve` only loads. Any other
+sub-command is a Django management command (`backbone migrate`, `backbone createsuperuser` …).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backbone.settings")
+    if args[:1] == ["demo"]:
+        # The demo runs on one laptop over plain HTTP: development settings unless told otherwise.
+        os.environ.setdefault("DEBUG", "true")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["backbone", *args] if args else ["backbone", "help"])
+
+
+if __name__ == "__main__":
+    main()

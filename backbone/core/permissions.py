@@ -1,0 +1,172 @@
+"""THE place that answers "may this user do this to that object?".
+
+Every view, service and API endpoint asks here; nothing else reads memberships to decide. The
+rules, in words (the test table in ``tests/core/test_permissions.py`` checks each one):
+
+* A user *takes part* in an initiative when they are a member, with any role, of an organization
+  that is a partner of that initiative (in any capacity).
+* A user is a *backbone admin* of an initiative when they hold the backbone-admin role in an
+  organization that is that initiative's backbone organization. The role held in an organization
+  that is only a partner gives no admin rights.
+* Anyone, signed in or not, may see a public initiative's public pages. Everything else about an
+  initiative (member lists, private pages) is for the people who take part in it.
+* Backbone admins manage the initiative: its settings, its partners, and the members of every
+  partner organization. A data steward manages the members of their own organization only, and can
+  never hand out the backbone-admin role. Nobody else manages anything.
+* Platform operators (Django superusers) may do everything.
+
+Objects that are not visible are reported as "not found" by the views, so that a private
+initiative's existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from backbone.core.models import Initiative, Membership, PartnerKind, Partnership, Role, User
+
+
+class Action(StrEnum):
+    # target: Initiative
+    VIEW_INITIATIVE = "view_initiative"
+    VIEW_PRIVATE = "view_private"
+    MANAGE_INITIATIVE = "manage_initiative"
+    MANAGE_PARTNERS = "manage_partners"
+    VIEW_AUDIT = "view_audit"
+    # target: Partnership (an organization within an initiative)
+    VIEW_ORGANIZATION = "view_organization"
+    VIEW_MEMBERS = "view_members"
+    MANAGE_MEMBERS = "manage_members"
+
+
+INITIATIVE_ACTIONS = frozenset(
+    {
+        Action.VIEW_INITIATIVE,
+        Action.VIEW_PRIVATE,
+        Action.MANAGE_INITIATIVE,
+        Action.MANAGE_PARTNERS,
+        Action.VIEW_AUDIT,
+    }
+)
+PARTNERSHIP_ACTIONS = frozenset(
+    {Action.VIEW_ORGANIZATION, Action.VIEW_MEMBERS, Action.MANAGE_MEMBERS}
+)
+
+# Roles a data steward may give to people in their own organization.
+STEWARD_GRANTABLE = (Role.DATA_STEWARD, Role.MEMBER, Role.FUNDER, Role.COMMUNITY_MEMBER)
+
+AnyUser = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one user is in one initiative: the organizations they belong to there, with roles."""
+
+    roles_by_org: dict[int, frozenset[str]]
+    admin: bool
+
+    @property
+    def takes_part(self) -> bool:
+        return self.admin or bool(self.roles_by_org)
+
+    def roles_in(self, organization_id: int) -> frozenset[str]:
+        return self.roles_by_org.get(organization_id, frozenset())
+
+
+_NOBODY = Standing(roles_by_org={}, admin=False)
+
+
+def standing(user: AnyUser, initiative: Initiative) -> Standing:
+    """The user's standing in ``initiative``, computed once per user object and initiative."""
+    if not user.is_authenticated or not user.is_active:
+        return _NOBODY
+    cache: dict[int, Standing] = user.__dict__.setdefault("_backbone_standing", {})
+    if initiative.pk in cache:
+        return cache[initiative.pk]
+    kinds = dict(
+        Partnership.objects.filter(
+            initiative=initiative, organization__memberships__user=user
+        ).values_list("organization_id", "kind")
+    )
+    roles_by_org: dict[int, set[str]] = {}
+    admin = bool(user.is_superuser)
+    memberships = Membership.objects.filter(user=user, organization_id__in=list(kinds))
+    for org_id, role in memberships.values_list("organization_id", "role"):
+        roles_by_org.setdefault(org_id, set()).add(role)
+        if role == Role.BACKBONE_ADMIN and kinds[org_id] == PartnerKind.BACKBONE:
+            admin = True
+    result = Standing({k: frozenset(v) for k, v in roles_by_org.items()}, admin)
+    cache[initiative.pk] = result
+    return result
+
+
+def forget(user: AnyUser) -> None:
+    """Drop the cached standing (after this user's memberships changed)."""
+    user.__dict__.pop("_backbone_standing", None)
+
+
+def can(user: AnyUser, action: Action, target: Initiative | Partnership) -> bool:
+    """True when ``user`` may perform ``action`` on ``target``. Unknown combinations are denied."""
+    if isinstance(target, Initiative) and action in INITIATIVE_ACTIONS:
+        return _can_initiative(user, action, target)
+    if isinstance(target, Partnership) and action in PARTNERSHIP_ACTIONS:
+        return _can_partnership(user, action, target)
+    return False
+
+
+def _can_initiative(user: AnyUser, action: Action, initiative: Initiative) -> bool:
+    s = standing(user, initiative)
+    if action == Action.VIEW_INITIATIVE:
+        return initiative.is_public or s.takes_part
+    if action == Action.VIEW_PRIVATE:
+        return s.takes_part
+    # Managing and reading the audit trail are the backbone's.
+    return s.admin
+
+
+def _can_partnership(user: AnyUser, action: Action, partnership: Partnership) -> bool:
+    s = standing(user, partnership.initiative)
+    if action == Action.VIEW_ORGANIZATION:
+        return partnership.initiative.is_public or s.takes_part
+    if s.admin:
+        return True
+    own_roles = s.roles_in(partnership.organization_id)
+    if action == Action.VIEW_MEMBERS:
+        return bool(own_roles)
+    # MANAGE_MEMBERS
+    return Role.DATA_STEWARD in own_roles
+
+
+def require(user: AnyUser, action: Action, target: Initiative | Partnership) -> None:
+    """Raise ``PermissionDenied`` unless ``can(user, action, target)``."""
+    if not can(user, action, target):
+        raise PermissionDenied(action.value)
+
+
+def grantable_roles(user: AnyUser, partnership: Partnership) -> list[Role]:
+    """The roles ``user`` may give to people in ``partnership.organization`` (may be empty).
+
+    The backbone-admin role exists only in an initiative's backbone organization, and only a
+    backbone admin can give it.
+    """
+    if not can(user, Action.MANAGE_MEMBERS, partnership):
+        return []
+    if standing(user, partnership.initiative).admin:
+        if partnership.kind == PartnerKind.BACKBONE:
+            return list(Role)
+        return [r for r in Role if r != Role.BACKBONE_ADMIN]
+    return list(STEWARD_GRANTABLE)
+
+
+def may_change_membership(user: AnyUser, membership: Membership, partnership: Partnership) -> bool:
+    """May ``user`` change or remove ``membership`` (which must belong to ``partnership``'s org)?
+
+    A steward cannot touch someone whose role is above what a steward may grant (an admin).
+    """
+    if membership.organization_id != partnership.organization_id:
+        return False
+    return membership.role in grantable_roles(user, partnership)

@@ -1,0 +1,54 @@
+"""Test data builders: small functions that make real rows with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from backbone.core.models import (
+    Initiative,
+    Membership,
+    Organization,
+    PartnerKind,
+    Partnership,
+    Role,
+    Sector,
+    User,
+)
+
+PASSWORD = "correct-horse-battery-staple"
+_seq = itertools.count(1)
+
+
+def user(email: str | None = None, *, password: str = PASSWORD, **extra) -> User:
+    return User.objects.create_user(
+        email=email or f"person{next(_seq)}@example.org", password=password, **extra
+    )
+
+
+def initiative(slug: str | None = None, *, is_public: bool = False, **extra) -> Initiative:
+    n = next(_seq)
+    return Initiative.objects.create(
+        slug=slug or f"initiative-{n}",
+        name=extra.pop("name", f"Initiative {n}"),
+        is_public=is_public,
+        **extra,
+    )
+
+
+def organization(name: str | None = None, *, sector: str = Sector.NONPROFIT) -> Organization:
+    return Organization.objects.create(name=name or f"Organization {next(_seq)}", sector=sector)
+
+
+def partnership(
+    init: Initiative, org: Organization | None = None, *, kind: str = PartnerKind.PARTNER
+) -> Partnership:
+    return Partnership.objects.create(
+        initiative=init, organization=org or organization(), kind=kind, joined_on=date(2024, 1, 1)
+    )
+
+
+def member(org: Organization, role: str = Role.MEMBER, *, email: str | None = None) -> User:
+    person = user(email)
+    Membership.objects.create(user=person, organization=org, role=role)
+    return person
