@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +19,15 @@ from backbone.core.errors import DomainError, InvitationInvalid
 from backbone.core.forms import AcceptInvitationForm
 
 
+class LoginForm(AuthenticationForm):
+    def clean_username(self) -> str:
+        # Emails are stored lower-case; normalising here (not in the lookup) also means the
+        # throttle sees one account, so changing capitals does not buy more tries.
+        return self.cleaned_data["username"].strip().lower()
+
+
 class LoginView(auth_views.LoginView):
+    form_class = LoginForm
     template_name = "core/accounts/login.html"
     redirect_authenticated_user = True
 
