@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "backbone.core",
+    "backbone.measurement",
     "backbone.demo",
 ]
 

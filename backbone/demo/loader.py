@@ -9,7 +9,6 @@ Loading is idempotent: running it again finds what exists and changes nothing.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from backbone.core.models import (
     Sector,
     User,
 )
+from backbone.demo.hud import coc_names
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SLUG = "ohio-homelessness"
@@ -99,13 +99,7 @@ DEMO_USERS = [
 
 def ohio_cocs() -> list[tuple[str, str]]:
     """(CoC number, latest CoC name) for every Ohio Continuum of Care in the shipped data."""
-    latest: dict[str, tuple[int, str]] = {}
-    with open(DATA_DIR / "hud_pit_ohio_coc.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            code, year = row["CoC Number"], int(row["Year"])
-            if code not in latest or year >= latest[code][0]:
-                latest[code] = (year, row["CoC Name"])
-    return sorted((code, name) for code, (_year, name) in latest.items())
+    return [(code, name) for code, name in coc_names().items() if code.startswith("OH-")]
 
 
 @transaction.atomic

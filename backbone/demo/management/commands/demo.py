@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from backbone.core.models import Initiative
+from backbone.demo.hud import load_hud
 from backbone.demo.loader import DEMO_PASSWORD, SLUG, load_demo
 
 
@@ -18,7 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, no_serve: bool = False, addr: str = "127.0.0.1:8000", **options):
         call_command("migrate", interactive=False, verbosity=0)
         logins = load_demo()
-        self.stdout.write(self.style.SUCCESS("The demo initiative is loaded."))
+        hud = load_hud(Initiative.objects.get(slug=SLUG))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"The demo initiative is loaded, with {hud.observations:,} HUD counts."
+            )
+        )
         self.stdout.write(f"\n  Open  http://{addr}/i/{SLUG}/\n")
         self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:

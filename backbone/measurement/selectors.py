@@ -1,0 +1,81 @@
+"""Reads of measurement data: series rolled up the place hierarchy, with their annotations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from backbone.analytics.aggregate import Aggregate, Report, Rule, roll_up
+from backbone.measurement.models import (
+    Annotation,
+    Breakdown,
+    Indicator,
+    Observation,
+    ObservationStatus,
+    Period,
+    Place,
+)
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    period: Period
+    aggregate: Aggregate
+    annotations: tuple[str, ...]
+
+
+def _subtree(place: Place) -> tuple[set[int], dict[int, list[int]]]:
+    """Ids of ``place`` and all places below it, and each one's children."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for pk, parent in Place.objects.filter(initiative_id=place.initiative_id).values_list(
+        "pk", "parent_id"
+    ):
+        if parent is not None:
+            children[parent].append(pk)
+    ids, stack = set(), [place.pk]
+    while stack:
+        current = stack.pop()
+        ids.add(current)
+        stack.extend(children[current])
+    return ids, children
+
+
+def series(
+    indicator: Indicator,
+    place: Place,
+    breakdown: Breakdown,
+    *,
+    statuses: tuple[str, ...] = (ObservationStatus.APPROVED,),
+) -> list[SeriesPoint]:
+    """The indicator for ``place`` and ``breakdown`` in every period that has data, in time order.
+
+    Values reported by several partners, or for places below ``place``, are combined with the
+    indicator's rule (``analytics.aggregate``). Only approved values count unless told otherwise.
+    Each point carries the annotations on its period for this place, a place below it, or for
+    all places.
+    """
+    ids, children = _subtree(place)
+    rows = Observation.objects.filter(
+        indicator=indicator, breakdown=breakdown, place_id__in=ids, status__in=statuses
+    ).values_list("period_id", "place_id", "value", "numerator", "denominator")
+    by_period: dict[int, dict[int, list[Report]]] = defaultdict(lambda: defaultdict(list))
+    for period_id, place_id, value, numerator, denominator in rows:
+        by_period[period_id][place_id].append(Report(value, numerator, denominator))
+    rule, base = Rule(indicator.aggregation), Decimal(indicator.rate_base)
+    notes: dict[int, list[str]] = defaultdict(list)
+    for period_id, place_id, text in Annotation.objects.filter(indicator=indicator).values_list(
+        "period_id", "place_id", "text"
+    ):
+        if (place_id is None or place_id in ids) and text not in notes[period_id]:
+            notes[period_id].append(text)
+    periods = Period.objects.in_bulk(list(by_period))
+    points = [
+        SeriesPoint(
+            period=periods[period_id],
+            aggregate=roll_up(place.pk, reports, lambda p: children[p], rule, rate_base=base),
+            annotations=tuple(notes[period_id]),
+        )
+        for period_id, reports in by_period.items()
+    ]
+    return sorted(points, key=lambda p: (p.period.start, p.period.end))
