@@ -52,9 +52,15 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _form_response(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:
-    """Render a page whose form failed: status 422 so htmx and tests see the failure."""
-    return render(request, template, context, status=422 if form.errors else 200)
+def _render(request: HttpRequest, template: str, context: dict, form=None) -> HttpResponse:
+    """Render an initiative page. The menu needs to know whether to offer the admin pages; a
+    failed form answers 422 so htmx and tests see the failure."""
+    initiative = context.get("initiative")
+    if initiative is not None:
+        context.setdefault("can_manage", can(request.user, Action.MANAGE_PARTNERS, initiative))
+    return render(
+        request, template, context, status=422 if form is not None and form.errors else 200
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -75,7 +81,7 @@ def initiative_home(request: HttpRequest, slug: str) -> HttpResponse:
     for p in partnerships:
         counts[p.kind] += 1
     backbones = [p for p in partnerships if p.kind == PartnerKind.BACKBONE]
-    return render(
+    return _render(
         request,
         "core/initiative_home.html",
         {
@@ -84,7 +90,6 @@ def initiative_home(request: HttpRequest, slug: str) -> HttpResponse:
             "counts": [(PartnerKind(k).label, n) for k, n in counts.items()],
             "signed": sum(1 for p in partnerships if p.has_signed),
             "total": len(partnerships),
-            "can_manage": can(request.user, Action.MANAGE_PARTNERS, initiative),
             "takes_part": can(request.user, Action.VIEW_PRIVATE, initiative),
         },
     )
@@ -98,7 +103,7 @@ def partner_list(request: HttpRequest, slug: str) -> HttpResponse:
         partnerships = partnerships.filter(kind=kind)
     else:
         kind = ""
-    return render(
+    return _render(
         request,
         "core/partner_list.html",
         {
@@ -106,7 +111,6 @@ def partner_list(request: HttpRequest, slug: str) -> HttpResponse:
             "partnerships": partnerships,
             "kinds": PartnerKind.choices,
             "kind": kind,
-            "can_manage": can(request.user, Action.MANAGE_PARTNERS, initiative),
         },
     )
 
@@ -142,7 +146,7 @@ def organization_detail(request: HttpRequest, slug: str, org_pk: int) -> HttpRes
     members = None
     if can(request.user, Action.VIEW_MEMBERS, partnership):
         members = partnership.organization.memberships.select_related("user")
-    return render(
+    return _render(
         request,
         "core/organization_detail.html",
         {
@@ -193,7 +197,7 @@ def manage_partners(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "form": form,
     }
-    return _form_response(request, "core/manage_partners.html", context, form)
+    return _render(request, "core/manage_partners.html", context, form)
 
 
 @login_required
@@ -222,14 +226,32 @@ def edit_partnership(request: HttpRequest, slug: str, org_pk: int) -> HttpRespon
             messages.success(request, _("Saved."))
             return redirect("core:manage_partners", slug=initiative.slug)
     context = {"initiative": initiative, "partnership": partnership, "form": form}
-    return _form_response(request, "core/edit_partnership.html", context, form)
+    return _render(request, "core/edit_partnership.html", context, form)
+
+
+def _confirm(request: HttpRequest, initiative: Initiative, question: str, back: str, button: str):
+    """The page that asks before a removal; the removal itself happens only on POST."""
+    context = {"initiative": initiative, "question": question, "back": back, "button": button}
+    return _render(request, "core/confirm.html", context)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_partnership(request: HttpRequest, slug: str, org_pk: int) -> HttpResponse:
     initiative = _initiative(request, slug, Action.MANAGE_PARTNERS)
     partnership = _partnership(request, initiative, org_pk, Action.VIEW_ORGANIZATION)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            initiative,
+            _(
+                "Remove %(org)s from %(initiative)s? Its people keep their accounts, but lose "
+                "access to this initiative’s private pages."
+            )
+            % {"org": partnership.organization, "initiative": initiative},
+            reverse("core:manage_partners", args=[initiative.slug]),
+            _("Remove the partner"),
+        )
     try:
         services.partnership_remove(actor=request.user, partnership=partnership)
     except DomainError as exc:
@@ -299,7 +321,7 @@ def manage_members(request: HttpRequest, slug: str, org_pk: int) -> HttpResponse
         "invitations": invitations,
         "invite_form": invite_form,
     }
-    return _form_response(request, "core/manage_members.html", context, invite_form)
+    return _render(request, "core/manage_members.html", context, invite_form)
 
 
 def _membership(partnership: Partnership, membership_pk: int) -> Membership:
@@ -344,11 +366,22 @@ def change_member_role(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_member(request: HttpRequest, slug: str, org_pk: int, membership_pk: int) -> HttpResponse:
     initiative = _initiative(request, slug)
     partnership = _partnership(request, initiative, org_pk, Action.MANAGE_MEMBERS)
     membership = _membership(partnership, membership_pk)
+    if request.method == "GET":
+        if not may_change_membership(request.user, membership, partnership):
+            raise PermissionDenied
+        return _confirm(
+            request,
+            initiative,
+            _("Remove %(user)s from %(org)s?")
+            % {"user": membership.user, "org": partnership.organization},
+            reverse("core:manage_members", args=[initiative.slug, org_pk]),
+            _("Remove the person"),
+        )
     services.membership_remove(actor=request.user, partnership=partnership, membership=membership)
     messages.success(
         request,
@@ -405,11 +438,11 @@ def manage_settings(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("core:initiative_home", slug=initiative.slug)
     context = {"initiative": initiative, "form": form}
-    return _form_response(request, "core/manage_settings.html", context, form)
+    return _render(request, "core/manage_settings.html", context, form)
 
 
 @login_required
 def activity(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _initiative(request, slug, Action.VIEW_AUDIT)
     events = AuditEvent.objects.filter(initiative=initiative).select_related("actor")[:200]
-    return render(request, "core/activity.html", {"initiative": initiative, "events": events})
+    return _render(request, "core/activity.html", {"initiative": initiative, "events": events})

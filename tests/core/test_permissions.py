@@ -264,3 +264,9 @@ def test_only_admins_reach_the_management_pages(client, world, role):
     response = client.post(reverse("core:remove_partnership", args=["a", world.y.organization_id]))
     assert response.status_code == 403
     assert Partnership.objects.filter(pk=world.y.pk).exists()
+
+
+def test_backbone_admin_can_correct_a_stray_admin_role_in_a_partner_organization(world):
+    stray = Membership.objects.get(user=world.users["admin_role_in_partner_org"])
+    assert may_change_membership(world.users["backbone_admin"], stray, world.y)
+    assert not may_change_membership(world.users["admin_role_in_partner_org"], stray, world.y)

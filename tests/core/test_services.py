@@ -215,3 +215,34 @@ def test_add_partner_form_explains_what_is_missing(client, setup):
     assert response.status_code == 422
     assert "Choose an existing organization or name a new one." in response.content.decode()
     assert Partnership.objects.count() == 2
+
+
+def test_removing_a_partner_from_the_page_asks_first(client, setup):
+    initiative, _, partner, admin = setup
+    client.force_login(admin)
+    url = reverse("core:remove_partnership", args=[initiative.slug, partner.organization_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Remove Eastside Clinic from" in page.content.decode()
+    assert Partnership.objects.filter(pk=partner.pk).exists()
+    assert client.post(url).status_code == 302
+    assert not Partnership.objects.filter(pk=partner.pk).exists()
+    assert AuditEvent.objects.filter(action="partnership.remove").count() == 1
+
+
+def test_removing_a_person_asks_first_and_a_steward_cannot_remove_an_admin(client, setup):
+    initiative, _, partner, admin = setup
+    steward = f.member(partner.organization, Role.DATA_STEWARD)
+    admin_in_partner = f.member(partner.organization, Role.BACKBONE_ADMIN)
+    membership = Membership.objects.get(user=admin_in_partner)
+    url = reverse(
+        "core:remove_member", args=[initiative.slug, partner.organization_id, membership.pk]
+    )
+    client.force_login(steward)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    client.force_login(admin)
+    assert "Remove " in client.get(url).content.decode()
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    client.post(url)
+    assert not Membership.objects.filter(pk=membership.pk).exists()
