@@ -52,3 +52,14 @@ def member(org: Organization, role: str = Role.MEMBER, *, email: str | None = No
     person = user(email)
     Membership.objects.create(user=person, organization=org, role=role)
     return person
+
+
+def backbone_admin(
+    init: Initiative, *, email: str | None = None, org_name: str | None = None
+) -> User:
+    """A backbone admin of ``init``: the admin role in the initiative's backbone organization
+    (created as the backbone if the initiative has none yet)."""
+    backbone = Partnership.objects.filter(initiative=init, kind=PartnerKind.BACKBONE).first()
+    if backbone is None:
+        backbone = partnership(init, organization(org_name), kind=PartnerKind.BACKBONE)
+    return member(backbone.organization, Role.BACKBONE_ADMIN, email=email)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from backbone.core import services
@@ -47,8 +48,14 @@ password_change = auth_views.PasswordChangeView.as_view(
     template_name="core/accounts/password_change.html",
     success_url=reverse_lazy("accounts:password_change_done"),
 )
+MESSAGE_TEMPLATE = "core/accounts/message.html"  # one page for "it worked, here is what next"
+
 password_change_done = auth_views.PasswordChangeDoneView.as_view(
-    template_name="core/accounts/password_change_done.html"
+    template_name=MESSAGE_TEMPLATE,
+    extra_context={
+        "title": _lazy("Password changed"),
+        "text": _lazy("Your new password is saved."),
+    },
 )
 password_reset = auth_views.PasswordResetView.as_view(
     template_name="core/accounts/password_reset.html",
@@ -57,14 +64,25 @@ password_reset = auth_views.PasswordResetView.as_view(
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
-    template_name="core/accounts/password_reset_done.html"
+    template_name=MESSAGE_TEMPLATE,
+    extra_context={
+        "title": _lazy("Check your email"),
+        "text": _lazy(
+            "If an account uses that address, we have sent it a link to choose a new password. "
+            "The link works once."
+        ),
+    },
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="core/accounts/password_reset_confirm.html",
     success_url=reverse_lazy("accounts:password_reset_complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
-    template_name="core/accounts/password_reset_complete.html"
+    template_name=MESSAGE_TEMPLATE,
+    extra_context={
+        "title": _lazy("Password saved"),
+        "text": _lazy("Your new password is saved. You can sign in with it now."),
+    },
 )
 
 

@@ -65,8 +65,8 @@ def _versioned_update(obj: models.Model, *, changes: dict[str, Any], expected_ve
         when = last.at if last else None
         raise ConflictError(
             _(
-                "%(who)s changed this while you were editing it. Nothing of yours was saved: "
-                "reload the page to see their change, then make yours again."
+                "%(who)s changed this while you were editing it, so nothing of yours was saved. "
+                "The page now shows what they saved: make your change again if it is still needed."
             )
             % {"who": who},
             changed_by=who,

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backbone.core import forms, services, tenancy
-from backbone.core.errors import DomainError
+from backbone.core import forms, selectors, services, tenancy
+from backbone.core.errors import ConflictError, DomainError
 from backbone.core.models import (
     AuditEvent,
     Initiative,
@@ -76,23 +76,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def initiative_home(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _initiative(request, slug)
-    partnerships = tenancy.partnerships_of(initiative)
-    counts = dict.fromkeys(PartnerKind.values, 0)
-    for p in partnerships:
-        counts[p.kind] += 1
-    backbones = [p for p in partnerships if p.kind == PartnerKind.BACKBONE]
-    return _render(
-        request,
-        "core/initiative_home.html",
-        {
-            "initiative": initiative,
-            "backbones": backbones,
-            "counts": [(PartnerKind(k).label, n) for k, n in counts.items()],
-            "signed": sum(1 for p in partnerships if p.has_signed),
-            "total": len(partnerships),
-            "takes_part": can(request.user, Action.VIEW_PRIVATE, initiative),
-        },
-    )
+    context = {"initiative": initiative, "summary": selectors.partner_summary(initiative)}
+    return _render(request, "core/initiative_home.html", context)
 
 
 def partner_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -218,6 +203,10 @@ def edit_partnership(request: HttpRequest, slug: str, org_pk: int) -> HttpRespon
             services.partnership_update(
                 actor=request.user, partnership=partnership, data=data, expected_version=version
             )
+        except ConflictError as exc:
+            # Show the page afresh (their values, the new version), not the stale form again.
+            messages.error(request, exc.message)
+            return redirect(request.path)
         except ValidationError as exc:
             _apply_errors(form, exc)
         except DomainError as exc:
@@ -430,6 +419,10 @@ def manage_settings(request: HttpRequest, slug: str) -> HttpResponse:
             services.initiative_update(
                 actor=request.user, initiative=initiative, data=data, expected_version=version
             )
+        except ConflictError as exc:
+            # Show the page afresh (their values, the new version), not the stale form again.
+            messages.error(request, exc.message)
+            return redirect(request.path)
         except ValidationError as exc:
             _apply_errors(form, exc)
         except DomainError as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from django.db import transaction
 
@@ -27,7 +26,6 @@ from backbone.core.models import (
 )
 from backbone.demo.hud import coc_names
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 SLUG = "ohio-homelessness"
 DEMO_PASSWORD = "backbone-demo"  # printed by `backbone demo`; demo accounts only
 

@@ -40,14 +40,6 @@ INVITE_LINK = re.compile(r"http://testserver(/accounts/invitations/([A-Za-z0-9_-
 RESET_LINK = re.compile(r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)")
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    """The test client speaks plain HTTP; production settings insist on HTTPS."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -67,9 +59,7 @@ def _text(response) -> str:
 
 
 def _admin_of(initiative: Initiative, email: str = "admin@example.org") -> User:
-    """A backbone admin: the backbone-admin role in the initiative's backbone organization."""
-    backbone = f.partnership(initiative, f.organization("Backbone Org"), kind=PartnerKind.BACKBONE)
-    return f.member(backbone.organization, Role.BACKBONE_ADMIN, email=email)
+    return f.backbone_admin(initiative, email=email, org_name="Backbone Org")
 
 
 @pytest.fixture

@@ -174,11 +174,6 @@ def test_data_steward_cannot_change_an_admin_in_their_own_organization(world):
 # --- The pages enforce the same rules -------------------------------------------------------
 
 
-def _login(client, user):
-    if isinstance(user, User):
-        client.force_login(user)
-
-
 def test_steward_cannot_edit_another_organizations_members_through_the_pages(client, world):
     steward = world.users["data_steward"]
     victim = f.member(world.y.organization, Role.MEMBER)

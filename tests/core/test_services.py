@@ -19,19 +19,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def setup():
     initiative = f.initiative("hope")
-    backbone = f.partnership(initiative, kind=PartnerKind.BACKBONE)
-    admin = f.member(backbone.organization, Role.BACKBONE_ADMIN, email="admin@example.org")
+    admin = f.backbone_admin(initiative, email="admin@example.org")
+    backbone = Partnership.objects.get(initiative=initiative, kind=PartnerKind.BACKBONE)
     partner = f.partnership(initiative, f.organization("Eastside Clinic"))
     return initiative, backbone, partner, admin
 
 
 def test_stale_edit_of_a_partnership_is_refused_and_names_who_changed_it(setup):
     initiative, _, partner, admin = setup
-    other_admin = f.member(
-        Partnership.objects.get(initiative=initiative, kind=PartnerKind.BACKBONE).organization,
-        Role.BACKBONE_ADMIN,
-        email="other.admin@example.org",
-    )
+    other_admin = f.backbone_admin(initiative, email="other.admin@example.org")
     seen_by_both = partner.version
     services.partnership_update(
         actor=other_admin,
@@ -246,3 +242,28 @@ def test_removing_a_person_asks_first_and_a_steward_cannot_remove_an_admin(clien
     assert Membership.objects.filter(pk=membership.pk).exists()
     client.post(url)
     assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_stale_settings_edit_through_the_page_keeps_the_other_change_and_shows_it(client, setup):
+    initiative, *_, admin = setup
+    other = f.backbone_admin(initiative, email="other.admin@example.org")
+    services.initiative_update(
+        actor=other,
+        initiative=initiative,
+        data={"vision": "Every child reads by third grade."},
+        expected_version=1,
+    )
+    client.force_login(admin)
+    url = reverse("core:manage_settings", args=[initiative.slug])
+    response = client.post(
+        url,
+        {"name": "Renamed", "vision": "Old vision", "suppression_threshold": 10, "version": 1},
+    )
+    assert response.status_code == 302 and response.url == url
+    page = client.get(url).content.decode()
+    assert "other.admin@example.org changed this while you were editing it" in page
+    assert "Every child reads by third grade." in page  # the fresh value is in the form
+    assert 'name="version" value="2"' in page
+    initiative.refresh_from_db()
+    assert (initiative.name, initiative.vision) != ("Renamed", "Old vision")
+    assert initiative.vision == "Every child reads by third grade."

@@ -203,3 +203,17 @@ def test_removing_a_partner_asks_first_and_can_be_cancelled(page: Page, demo) ->
     expect(page.get_by_text(f"{COLUMBUS} is no longer a partner.")).to_be_visible()
     expect(page.get_by_role("link", name=COLUMBUS, exact=True)).to_have_count(0)
     check_a11y(page)
+
+
+def test_removing_a_person_asks_first(page: Page, demo) -> None:
+    sign_in(page, demo, ADMIN)
+    visit(page, demo.initiative_url(f"organizations/{demo.org_id(COLUMBUS)}/members/"))
+    page.get_by_role("link", name="Remove Jordan Lee (sample)").click()
+    expect(page.get_by_text(f"Remove Jordan Lee (sample) from {COLUMBUS}?")).to_be_visible()
+    check_a11y(page)
+    submit(page, page.get_by_role("button", name="Remove the person"))
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Jordan Lee (sample) was removed from {COLUMBUS}."
+    )
+    expect(page.get_by_text("member@demo.backbone.test")).to_have_count(0)
+    check_a11y(page)
