@@ -15,6 +15,8 @@ from backbone.core.models import (
     Sector,
     User,
 )
+from backbone.measurement.models import Aggregation, Direction, Indicator, Level, Place, Unit
+from backbone.measurement.periods import PeriodType
 
 PASSWORD = "correct-horse-battery-staple"
 _seq = itertools.count(1)
@@ -63,3 +65,45 @@ def backbone_admin(
     if backbone is None:
         backbone = partnership(init, organization(org_name), kind=PartnerKind.BACKBONE)
     return member(backbone.organization, Role.BACKBONE_ADMIN, email=email)
+
+
+def indicator(init: Initiative, code: str | None = None, **extra) -> Indicator:
+    """A community-wide yearly count unless told otherwise."""
+    code = code or f"indicator-{next(_seq)}"
+    fields = {
+        "name": code.replace("-", " ").capitalize(),
+        "unit": Unit.COUNT,
+        "direction": Direction.LOWER_IS_BETTER,
+        "level": Level.POPULATION,
+        "aggregation": Aggregation.SUM,
+        "period_type": PeriodType.YEAR,
+    }
+    fields.update(extra)
+    dimensions = fields.pop("dimensions", ())
+    made = Indicator.objects.create(initiative=init, code=code, **fields)
+    if dimensions:
+        made.dimensions.set(dimensions)
+    return made
+
+
+def rate_indicator(init: Initiative, code: str | None = None, **extra) -> Indicator:
+    """A percent of people (numerator within denominator), higher is better."""
+    defaults = {
+        "unit": Unit.PERCENT,
+        "aggregation": Aggregation.RATIO,
+        "direction": Direction.HIGHER_IS_BETTER,
+        "decimals": 1,
+        "numerator_label": "Children screened",
+        "denominator_label": "Children eligible",
+    }
+    return indicator(init, code, **{**defaults, **extra})
+
+
+def place(init: Initiative, code: str, parent: Place | None = None, *, level: str = "") -> Place:
+    return Place.objects.create(
+        initiative=init,
+        code=code,
+        name=f"Place {code}",
+        level=level or ("region" if parent is None else "area"),
+        parent=parent,
+    )

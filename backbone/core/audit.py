@@ -20,7 +20,7 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def record(
     *,
-    actor: User | None,
+    actor: object,
     initiative: Initiative | None,
     action: str,
     obj: models.Model,
@@ -29,7 +29,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) else None,
         initiative=initiative,
         action=action,
         object_type=obj._meta.label_lower,

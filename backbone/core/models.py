@@ -100,6 +100,26 @@ class Initiative(models.Model):
         default=False,
         help_text=_("Anyone, without signing in, can see the public pages of a public initiative."),
     )
+    needle_threshold = models.DecimalField(
+        _("needle-moving threshold"),
+        max_digits=6,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "How much a community-wide indicator must improve from its baseline before we say "
+            "the needle moved. 10 is the usual rule."
+        ),
+    )
+    needle_basis = models.CharField(
+        _("measure the improvement as"),
+        max_length=10,
+        choices=[
+            ("relative", _("a percent change from the baseline")),
+            ("points", _("percentage points (for percents and rates)")),
+        ],
+        default="relative",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 

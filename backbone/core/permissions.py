@@ -13,6 +13,11 @@ rules, in words (the test table in ``tests/core/test_permissions.py`` checks eac
 * Backbone admins manage the initiative: its settings, its partners, and the members of every
   partner organization. A data steward manages the members of their own organization only, and can
   never hand out the backbone-admin role. Nobody else manages anything.
+* Shared measurement: the backbone owns the indicator library (indicators, dimensions, places,
+  reporting rounds, targets, community-wide figures) and reviews what partners report (approve,
+  return, restore). A data steward reports their own organization's figures — never another's.
+  A private indicator, and any figure for it, is seen only by people who take part; anyone may see
+  a public initiative's public indicators.
 * Platform operators (Django superusers) may do everything.
 
 Objects that are not visible are reported as "not found" by the views, so that a private
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -37,10 +43,15 @@ class Action(StrEnum):
     MANAGE_INITIATIVE = "manage_initiative"
     MANAGE_PARTNERS = "manage_partners"
     VIEW_AUDIT = "view_audit"
+    MANAGE_MEASUREMENT = "manage_measurement"
+    REVIEW_DATA = "review_data"
     # target: Partnership (an organization within an initiative)
     VIEW_ORGANIZATION = "view_organization"
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"
+    REPORT_DATA = "report_data"
+    # target: Indicator
+    VIEW_INDICATOR = "view_indicator"
 
 
 INITIATIVE_ACTIONS = frozenset(
@@ -50,16 +61,38 @@ INITIATIVE_ACTIONS = frozenset(
         Action.MANAGE_INITIATIVE,
         Action.MANAGE_PARTNERS,
         Action.VIEW_AUDIT,
+        Action.MANAGE_MEASUREMENT,
+        Action.REVIEW_DATA,
     }
 )
 PARTNERSHIP_ACTIONS = frozenset(
-    {Action.VIEW_ORGANIZATION, Action.VIEW_MEMBERS, Action.MANAGE_MEMBERS}
+    {Action.VIEW_ORGANIZATION, Action.VIEW_MEMBERS, Action.MANAGE_MEMBERS, Action.REPORT_DATA}
 )
 
 # Roles a data steward may give to people in their own organization.
 STEWARD_GRANTABLE = (Role.DATA_STEWARD, Role.MEMBER, Role.FUNDER, Role.COMMUNITY_MEMBER)
 
-AnyUser = User | AnonymousUser
+
+class CommandLine:
+    """The operator at the command line (``backbone import``…): trusted like a superuser.
+
+    Views never see this object — requests carry a ``User`` or ``AnonymousUser`` — so it cannot
+    leak into the web. Audit records show such writes with no person, as "command line".
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    pk = None
+
+    def __str__(self) -> str:
+        return "command line"
+
+
+COMMAND_LINE = CommandLine()
+
+AnyUser = User | AnonymousUser | CommandLine
+Target = Initiative | Partnership | Any  # Any: a measurement Indicator (imported lazily)
 
 
 @dataclass(frozen=True)
@@ -109,13 +142,26 @@ def forget(user: AnyUser) -> None:
     user.__dict__.pop("_backbone_standing", None)
 
 
-def can(user: AnyUser, action: Action, target: Initiative | Partnership) -> bool:
+def can(user: AnyUser, action: Action, target: Target) -> bool:
     """True when ``user`` may perform ``action`` on ``target``. Unknown combinations are denied."""
+    if user is COMMAND_LINE:
+        return True
     if isinstance(target, Initiative) and action in INITIATIVE_ACTIONS:
         return _can_initiative(user, action, target)
     if isinstance(target, Partnership) and action in PARTNERSHIP_ACTIONS:
         return _can_partnership(user, action, target)
+    if action == Action.VIEW_INDICATOR and _is_indicator(target):
+        initiative = target.initiative  # type: ignore[union-attr]
+        if target.is_public:  # type: ignore[union-attr]
+            return _can_initiative(user, Action.VIEW_INITIATIVE, initiative)
+        return _can_initiative(user, Action.VIEW_PRIVATE, initiative)
     return False
+
+
+def _is_indicator(target: object) -> bool:
+    from backbone.measurement.models import Indicator  # measurement depends on core, not back
+
+    return isinstance(target, Indicator)
 
 
 def _can_initiative(user: AnyUser, action: Action, initiative: Initiative) -> bool:
@@ -137,11 +183,11 @@ def _can_partnership(user: AnyUser, action: Action, partnership: Partnership) ->
     own_roles = s.roles_in(partnership.organization_id)
     if action == Action.VIEW_MEMBERS:
         return bool(own_roles)
-    # MANAGE_MEMBERS
+    # MANAGE_MEMBERS, REPORT_DATA: the organization's own data stewards.
     return Role.DATA_STEWARD in own_roles
 
 
-def require(user: AnyUser, action: Action, target: Initiative | Partnership) -> None:
+def require(user: AnyUser, action: Action, target: Target) -> None:
     """Raise ``PermissionDenied`` unless ``can(user, action, target)``."""
     if not can(user, action, target):
         raise PermissionDenied(action.value)

@@ -41,6 +41,12 @@ class PerformanceKind(models.TextChoices):
     BETTER_OFF = "better_off", _("Is anyone better off?")
 
 
+class RuleSeverity(models.TextChoices):
+    OFF = "off", _("Do not check")
+    WARNING = "warning", _("Warn, but accept")
+    ERROR = "error", _("Refuse the data")
+
+
 class Aggregation(models.TextChoices):
     SUM = "sum", _("Add up (counts)")
     RATIO = "ratio", _("Ratio of sums (percents and rates)")
@@ -172,6 +178,38 @@ class Indicator(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     is_public = models.BooleanField(_("public"), default=False)
     dimensions = models.ManyToManyField(Dimension, related_name="indicators", blank=True)
+    min_value = models.DecimalField(
+        _("lowest possible value"),
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for none. Percents are always checked to be 0–100."),
+    )
+    max_value = models.DecimalField(
+        _("highest possible value"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    numerator_within_denominator = models.BooleanField(
+        _("numerator cannot exceed denominator"),
+        default=True,
+        help_text=_(
+            "True for a share of people (screened of eligible); false for a rate of events."
+        ),
+    )
+    parts_rule = models.CharField(
+        _("when groups do not add up to the total"),
+        max_length=10,
+        choices=RuleSeverity.choices,
+        default=RuleSeverity.WARNING,
+    )
+    baseline_period = models.ForeignKey(
+        "Period",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("baseline period"),
+    )
     definition_version = models.PositiveIntegerField(default=1)
     version = models.PositiveIntegerField(default=1)
 
@@ -224,6 +262,9 @@ class Observation(models.Model):
         max_length=12, choices=ObservationStatus.choices, default=ObservationStatus.DRAFT
     )
     note = models.CharField(max_length=500, blank=True)
+    submission = models.ForeignKey(
+        "Submission", on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -303,3 +344,147 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class IndicatorRevision(models.Model):
+    """A new version of an indicator's definition. Values from ``effective_period`` on were measured
+    the new way: a series break that charts and analytics do not draw or compute across."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="revisions")
+    definition_version = models.PositiveIntegerField()
+    effective_period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField()
+    after = models.JSONField()
+    reason = models.CharField(max_length=500)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["indicator", "definition_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "definition_version"], name="revision_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} v{self.definition_version}"
+
+
+class Target(models.Model):
+    """A goal for an indicator by a period — for everyone (total breakdown) and per group.
+
+    Targeted universalism: one universal goal, with group targets where a group starts further
+    behind. ``place`` empty means the initiative's whole geography.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, null=True, blank=True, related_name="targets"
+    )
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="targets")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="targets")
+    value = models.DecimalField(_("target value"), max_digits=20, decimal_places=6)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "place", "breakdown", "period"], name="target_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.period.code}: {self.value}"
+
+
+class Narrative(models.Model):
+    """The story behind the curve: why the line looks the way it does and what we will do."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="narratives")
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, null=True, blank=True, related_name="narratives"
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, null=True, blank=True, related_name="narratives"
+    )
+    story = models.TextField(_("the story behind the curve"))
+    partners = models.TextField(_("partners with a role to play"), blank=True)
+    what_works = models.TextField(_("what works"), blank=True)
+    action_plan = models.TextField(_("what we will do"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["indicator", "-updated_at"]
+
+    def __str__(self) -> str:
+        return self.story[:60]
+
+
+class ReportingRound(models.Model):
+    """A call for data: these indicators, for this period, from these partners, by this date."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="reporting_rounds"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="rounds")
+    due_on = models.DateField(_("due date"))
+    indicators = models.ManyToManyField(Indicator, related_name="rounds")
+    organizations = models.ManyToManyField(
+        Organization, related_name="reporting_rounds", verbose_name=_("partners who report")
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-due_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class Submission(models.Model):
+    """One partner's report for one round: draft → submitted → approved, or returned with a
+    reason and submitted again. Approved values are locked."""
+
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="submissions")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="submissions"
+    )
+    status = models.CharField(
+        max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["round", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "organization"], name="submission_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.round}"

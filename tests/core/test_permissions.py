@@ -23,6 +23,7 @@ from backbone.core.models import (
     User,
 )
 from backbone.core.permissions import Action, can, grantable_roles, may_change_membership
+from backbone.measurement.models import Indicator
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,10 @@ class World:
     y: Partnership  # partner organization Y in A
     backbone: Partnership
     users: dict[str, User | AnonymousUser]
+    a_public_indicator: Indicator
+    a_private_indicator: Indicator
+    p_public_indicator: Indicator
+    p_private_indicator: Indicator
 
 
 ROLES = [
@@ -76,7 +81,19 @@ def world() -> World:
         "other_initiative_admin": f.member(b_backbone, Role.BACKBONE_ADMIN),
         "superuser": User.objects.create_superuser("root@example.org", "x"),
     }
-    return World(a=a, b=b, public=public, x=x, y=y, backbone=backbone, users=users)
+    return World(
+        a=a,
+        b=b,
+        public=public,
+        x=x,
+        y=y,
+        backbone=backbone,
+        users=users,
+        a_public_indicator=f.indicator(a, "a-pub", is_public=True),
+        a_private_indicator=f.indicator(a, "a-priv"),
+        p_public_indicator=f.indicator(public, "p-pub", is_public=True),
+        p_private_indicator=f.indicator(public, "p-priv"),
+    )
 
 
 # Who is allowed, per (action, target); every role not listed is denied.
@@ -109,6 +126,18 @@ TABLE: list[tuple[Action, str, set[str]]] = [
     # A partner's data steward cannot manage another organization's members.
     (Action.MANAGE_MEMBERS, "y", ADMINS),
     (Action.MANAGE_MEMBERS, "backbone", ADMINS),
+    # Shared measurement: the backbone owns the library and reviews; stewards report their own.
+    (Action.MANAGE_MEASUREMENT, "a", ADMINS),
+    (Action.MANAGE_MEASUREMENT, "public", {"superuser"}),
+    (Action.REVIEW_DATA, "a", ADMINS),
+    (Action.REVIEW_DATA, "b", {"other_initiative_admin", "superuser"}),
+    (Action.REPORT_DATA, "x", {"data_steward", *ADMINS}),
+    (Action.REPORT_DATA, "y", ADMINS),
+    (Action.VIEW_INDICATOR, "a_public_indicator", A_PARTICIPANTS),
+    (Action.VIEW_INDICATOR, "a_private_indicator", A_PARTICIPANTS),
+    (Action.VIEW_INDICATOR, "p_public_indicator", set(ROLES)),
+    # A private indicator of a public initiative is never shown to outsiders.
+    (Action.VIEW_INDICATOR, "p_private_indicator", {"superuser"}),
 ]
 
 
@@ -123,6 +152,9 @@ def test_actions_on_the_wrong_kind_of_target_are_denied(world, role):
     user = world.users[role]
     assert not can(user, Action.MANAGE_MEMBERS, world.a)
     assert not can(user, Action.MANAGE_PARTNERS, world.x)
+    assert not can(user, Action.REPORT_DATA, world.a)
+    assert not can(user, Action.VIEW_INDICATOR, world.a)
+    assert not can(user, Action.REVIEW_DATA, world.a_public_indicator)
 
 
 @pytest.mark.parametrize("role", ROLES)
