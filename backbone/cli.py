@@ -1,7 +1,8 @@
 """The `backbone` command: a friendly front door to Django's management commands.
 
 `backbone demo` loads and serves the demo; `backbone demo --no-serve` only loads. Any other
-sub-command is a Django management command (`backbone migrate`, `backbone createsuperuser` …).
+sub-command is a Django management command (`backbone migrate`, `backbone createsuperuser` …);
+dashes in its name are read as underscores (`backbone load-metadata` runs `load_metadata`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backbone.settings")
+    if args:
+        # `backbone load-metadata` runs the Django command `load_metadata`.
+        args[0] = args[0].replace("-", "_")
     if args[:1] == ["demo"]:
         # The demo runs on one laptop over plain HTTP: development settings unless told otherwise.
         os.environ.setdefault("DEBUG", "true")
