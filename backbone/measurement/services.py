@@ -7,7 +7,6 @@ Each public function is one transaction: authorise (``core.permissions``), valid
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -105,6 +104,10 @@ class ValidationFailed(DomainError):
 
 class Locked(DomainError):
     """The value is under review or approved; only the backbone may change it now."""
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def _record(
     user = authority.actor if isinstance(authority.actor, User) else None
     new_obs: list[Observation] = []
     changed: list[tuple[Observation, dict[str, str | None]]] = []
-    for entry, figures in prepared:
+    for index, (entry, figures) in enumerate(prepared):
         obs = existing.get(entry.key)
         if obs is None:
             if entry.expected_version not in (None, 0):
@@ -340,7 +343,8 @@ def _record(
                     "place": entry.place,
                     "period": entry.period,
                     "status": obs.get_status_display().lower(),
-                }
+                },
+                row=index,
             )
         before = snapshot(obs)
         _apply(obs, figures, entry)
@@ -396,23 +400,23 @@ def _initial_status(authority: _Authority, entry: Entry, approve: bool) -> str:
 
 
 def _existing(prepared: list[tuple[Entry, Figures]]) -> dict[tuple, Observation]:
-    """The observations already stored under the entries' keys, locked for this transaction."""
+    """The observations already stored under the entries' keys, locked for this transaction.
+
+    One query per batch: the rows matching any of the batch's indicators, periods, places and
+    breakdowns, narrowed to the exact keys here.
+    """
     keys = {entry.key for entry, _f in prepared}
+    rows = Observation.objects.select_for_update().filter(
+        indicator_id__in={k[0] for k in keys},
+        place_id__in={k[1] for k in keys},
+        period_id__in={k[2] for k in keys},
+        breakdown_id__in={k[3] for k in keys},
+    )
     found: dict[tuple, Observation] = {}
-    by_indicator_period: dict[tuple[int, int], set[tuple]] = defaultdict(set)
-    for key in keys:
-        by_indicator_period[(key[0], key[2])].add(key)
-    for (indicator_id, period_id), group in by_indicator_period.items():
-        rows = Observation.objects.select_for_update().filter(
-            indicator_id=indicator_id,
-            period_id=period_id,
-            place_id__in={k[1] for k in group},
-            breakdown_id__in={k[3] for k in group},
-        )
-        for obs in rows:
-            key = (indicator_id, obs.place_id, period_id, obs.breakdown_id, obs.organization_id)
-            if key in group:
-                found[key] = obs
+    for obs in rows:
+        key = (obs.indicator_id, obs.place_id, obs.period_id, obs.breakdown_id, obs.organization_id)
+        if key in keys:
+            found[key] = obs
     return found
 
 
