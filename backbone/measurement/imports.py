@@ -335,12 +335,39 @@ def import_observations(
     period and the round's indicators; the values join the report as drafts. ``approve`` (the
     backbone only) approves the values at once, as for a trusted public source.
     """
-    report = ImportReport(filename=filename, dry_run=dry_run)
     try:
         table = open_table(file, filename)
     except FileUnreadable as exc:
+        report = ImportReport(filename=filename, dry_run=dry_run)
         report.add(exc.problem, max_problems)
         return report
+    return import_table(
+        actor=actor,
+        initiative=initiative,
+        table=table,
+        filename=filename,
+        dry_run=dry_run,
+        submission=submission,
+        approve=approve,
+        batch_size=batch_size,
+        max_problems=max_problems,
+    )
+
+
+def import_table(
+    *,
+    actor: AnyUser,
+    initiative: Initiative,
+    table: Table,
+    filename: str,
+    dry_run: bool = True,
+    submission: Submission | None = None,
+    approve: bool = False,
+    batch_size: int = 2000,
+    max_problems: int = 500,
+) -> ImportReport:
+    """The import itself, on rows from any source (a file, or the API's JSON rows)."""
+    report = ImportReport(filename=filename, dry_run=dry_run)
     report.encoding, report.delimiter = table.encoding, table.delimiter
     for note in table.notes:
         report.add(note, max_problems)
