@@ -23,6 +23,10 @@ class SeriesPoint:
     period: Period
     aggregate: Aggregate
     annotations: tuple[str, ...]
+    # Points in different segments were measured differently (a series break, e.g. a changed
+    # definition): charts do not join them with a line, and changes are not computed across.
+    segment: int = 0
+    breaks_comparability: bool = False
 
 
 def _subtree(place: Place) -> tuple[set[int], dict[int, list[int]]]:
@@ -64,17 +68,23 @@ def series(
         by_period[period_id][place_id].append(Report(value, numerator, denominator))
     rule, base = Rule(indicator.aggregation), Decimal(indicator.rate_base)
     notes: dict[int, list[str]] = defaultdict(list)
-    for period_id, place_id, text in Annotation.objects.filter(indicator=indicator).values_list(
-        "period_id", "place_id", "text"
-    ):
+    not_comparable: set[int] = set()
+    for period_id, place_id, text, breaks in Annotation.objects.filter(
+        indicator=indicator
+    ).values_list("period_id", "place_id", "text", "breaks_comparability"):
         if (place_id is None or place_id in ids) and text not in notes[period_id]:
             notes[period_id].append(text)
+            if breaks:
+                not_comparable.add(period_id)
+    break_starts = list(indicator.revisions.values_list("effective_period__start", flat=True))
     periods = Period.objects.in_bulk(list(by_period))
     points = [
         SeriesPoint(
             period=periods[period_id],
             aggregate=roll_up(place.pk, reports, lambda p: children[p], rule, rate_base=base),
             annotations=tuple(notes[period_id]),
+            segment=len({b for b in break_starts if b <= periods[period_id].start}),
+            breaks_comparability=period_id in not_comparable,
         )
         for period_id, reports in by_period.items()
     ]

@@ -749,14 +749,11 @@ def indicator_update(
 
 
 def series_breaks(indicator: Indicator) -> list[Period]:
-    """Periods from which values cannot be compared with the ones before (definition changes
-    and annotations that say so), in time order."""
-    ids = set(
-        Annotation.objects.filter(
-            indicator=indicator, breaks_comparability=True, place=None
-        ).values_list("period_id", flat=True)
-    )
-    return sorted(Period.objects.filter(pk__in=ids), key=lambda p: p.start)
+    """Periods from which the indicator was measured a new way (definition versions), in time
+    order. Values on either side of a break are not compared. (A caveat on one period, such as
+    HUD's 2021 count, is an annotation that marks that point only.)"""
+    ids = indicator.revisions.values_list("effective_period_id", flat=True)
+    return sorted(Period.objects.filter(pk__in=list(ids)), key=lambda p: p.start)
 
 
 @transaction.atomic
