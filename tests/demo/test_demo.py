@@ -56,3 +56,56 @@ def test_the_demo_is_public_and_shows_on_the_home_page(client):
     assert "Ohio Home for All" in page
     assert "11,386 people in Ohio" in page
     assert "Ohio Home for All" in client.get("/").content.decode()
+
+
+def test_sample_performance_data_went_through_the_reporting_cycle():
+    from datetime import date
+
+    from backbone.demo.hud import load_hud
+    from backbone.demo.performance import EXITS, SERVED, load_performance
+    from backbone.measurement.models import (
+        Observation,
+        ObservationStatus,
+        SubmissionStatus,
+        Target,
+    )
+    from backbone.measurement.selectors import series
+    from backbone.measurement.services import breakdown_for
+
+    load_demo()
+    initiative = Initiative.objects.get(slug=SLUG)
+    load_hud(initiative)
+    created = load_performance(initiative, today=date(2026, 11, 24))
+    assert created > 0
+    assert load_performance(initiative) == 0  # idempotent
+    exits = initiative.indicators.get(code=EXITS)
+    assert "(sample)" in exits.name and "Sample data" in exits.source
+    assert not initiative.indicators.get(code=SERVED).is_public  # a private measure
+    # Past rounds approved; the open round shows every state a partner can be in.
+    statuses = set(
+        initiative.reporting_rounds.get(name__startswith="2025").submissions.values_list(
+            "status", flat=True
+        )
+    )
+    assert statuses == {
+        SubmissionStatus.DRAFT,
+        SubmissionStatus.SUBMITTED,
+        SubmissionStatus.RETURNED,
+    }
+    assert (
+        not Observation.objects.filter(indicator=exits, period__code="2024")
+        .exclude(status=ObservationStatus.APPROVED)
+        .exists()
+    )
+    # The groups add up to the total, numerators and denominators alike.
+    ohio = initiative.places.get(code="OH")
+    total = series(exits, ohio, breakdown_for(initiative, {}))
+    parts = [
+        series(exits, ohio, breakdown_for(initiative, {"race": g}))
+        for g in ("black", "white", "hispanic", "other")
+    ]
+    for i, point in enumerate(total):
+        assert point.aggregate.numerator == sum(p[i].aggregate.numerator for p in parts)
+        assert point.aggregate.reports == 9  # all nine CoCs
+    assert [p.period.code for p in total] == ["2021", "2022", "2023", "2024"]
+    assert Target.objects.filter(indicator__initiative=initiative).count() == 4

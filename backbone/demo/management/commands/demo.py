@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from backbone.core.models import Initiative
 from backbone.demo.hud import load_hud
 from backbone.demo.loader import DEMO_PASSWORD, SLUG, load_demo
+from backbone.demo.performance import load_performance
 
 
 class Command(BaseCommand):
@@ -20,10 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args, no_serve: bool = False, addr: str = "127.0.0.1:8000", **options):
         call_command("migrate", interactive=False, verbosity=0)
         logins = load_demo()
-        hud = load_hud(Initiative.objects.get(slug=SLUG))
+        initiative = Initiative.objects.get(slug=SLUG)
+        hud = load_hud(initiative)
+        load_performance(initiative)
+        sample = initiative.indicators.exclude(code=hud.indicator.code).count()
         self.stdout.write(
             self.style.SUCCESS(
-                f"The demo initiative is loaded, with {hud.observations:,} HUD counts."
+                f"The demo initiative is loaded, with {hud.observations:,} HUD counts and "
+                f"{sample} sample partner performance measures."
             )
         )
         self.stdout.write(f"\n  Open  http://{addr}/i/{SLUG}/\n")
