@@ -1,0 +1,668 @@
+"""Exports: an initiative's figures as CSV, XLSX or JSON, for spreadsheets and other tools.
+
+Two kinds:
+
+* **raw** — one row per reported value, in the tidy format (``measurement.tidy``), so that an
+  exported CSV can be imported again unchanged: the import reads the same column names and reads
+  past the export-only ones (names, ``status``, ``annotations``…).
+* **aggregated** — each indicator's series per place (and per group of one dimension), combined
+  with the indicator's rule and rolled up the place hierarchy (``selectors.series``).
+
+What a person sees is what they may see: private indicators only for people who take part in the
+initiative, approved values only for everyone else, and for everyone else small numbers hidden
+(``analytics.suppression``: primary and complementary suppression). Every row carries the
+annotations (caveats, definition changes) that apply to it.
+
+Text cells that a spreadsheet would run as a formula are neutralised (:func:`neutralise`); numbers
+stay numbers. All writers stream: rows are read from the database in chunks and written one by one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import BinaryIO, TextIO
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from backbone.analytics.suppression import Cell, Group, suppress_table
+from backbone.core import permissions, tenancy
+from backbone.core.errors import DomainError
+from backbone.core.models import Initiative
+from backbone.core.permissions import Action, AnyUser
+from backbone.measurement.models import (
+    Aggregation,
+    Annotation,
+    Breakdown,
+    Dimension,
+    Indicator,
+    IndicatorRevision,
+    Observation,
+    ObservationStatus,
+    Period,
+    Place,
+    Unit,
+)
+from backbone.measurement.selectors import SeriesPoint, series
+from backbone.measurement.tidy import EXPORT_COLUMNS
+
+FORMATS = ("csv", "xlsx", "json")
+SEPARATOR = " | "  # between several annotations in one CSV or XLSX cell
+RAW_TAIL = ("status", "note", "annotations", "definition_version")
+SERIES_COLUMNS = (
+    "period",
+    "breakdown",
+    "value",
+    "numerator",
+    "denominator",
+    "reports",
+    "suppressed",
+    "annotations",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FIGURES = ("value", "numerator", "denominator", "margin_of_error", "ci_low", "ci_high")
+_PLACES = Decimal("0.000001")  # figures are stored with six decimals; computed ones match
+
+Row = dict[str, object]
+
+
+class NotFound(DomainError):
+    """A code names nothing the user may see; the message lists what there is."""
+
+
+# --- What the user may see ------------------------------------------------------------------
+
+
+def is_public(user: AnyUser, initiative: Initiative) -> bool:
+    """True when ``user`` sees public output only: small numbers hidden, approved values only."""
+    return not permissions.can(user, Action.VIEW_PRIVATE, initiative)
+
+
+def visible_indicators(user: AnyUser, initiative: Initiative) -> list[Indicator]:
+    """The initiative's indicators ``user`` may see, by code (none if the initiative is hidden)."""
+    pool = Indicator.objects.filter(initiative=initiative).select_related("initiative")
+    return [i for i in pool.order_by("code") if permissions.can(user, Action.VIEW_INDICATOR, i)]
+
+
+def _listing(codes: Sequence[str], n: int = 20) -> str:
+    if not codes:
+        return _("(none)")
+    shown = ", ".join(codes[:n])
+    return shown + (_(" and %(n)s more") % {"n": len(codes) - n} if len(codes) > n else "")
+
+
+def find_initiative(user: AnyUser, slug: str) -> Initiative:
+    """The initiative ``slug`` if ``user`` may see it, else :class:`NotFound`."""
+    found = tenancy.visible_initiatives(user).filter(slug=slug).first()
+    if found is None:
+        slugs = list(
+            tenancy.visible_initiatives(user).order_by("slug").values_list("slug", flat=True)
+        )
+        raise NotFound(
+            _("There is no initiative “%(c)s”. Initiatives: %(list)s.")
+            % {"c": slug, "list": _listing(slugs)}
+        )
+    return found
+
+
+def find_indicator(user: AnyUser, initiative: Initiative, code: str) -> Indicator:
+    """The indicator ``code`` if ``user`` may see it (a private one is "not found" to others)."""
+    indicators = visible_indicators(user, initiative)
+    for indicator in indicators:
+        if indicator.code.lower() == code.strip().lower():
+            return indicator
+    raise NotFound(
+        _("There is no indicator “%(c)s” in %(i)s. Indicators: %(list)s.")
+        % {"c": code, "i": initiative.slug, "list": _listing([i.code for i in indicators])}
+    )
+
+
+def find_place(initiative: Initiative, code: str) -> Place:
+    """The place ``code`` of the initiative (codes are matched without regard to case)."""
+    found = Place.objects.filter(initiative=initiative, code__iexact=code.strip()).first()
+    if found is None:
+        codes = list(Place.objects.filter(initiative=initiative).values_list("code", flat=True))
+        raise NotFound(
+            _("There is no place “%(c)s” in %(i)s. Places: %(list)s.")
+            % {"c": code, "i": initiative.slug, "list": _listing(sorted(codes))}
+        )
+    return found
+
+
+def find_dimension(initiative: Initiative, code: str) -> Dimension:
+    """The dimension ``code`` of the initiative (``shelter``, ``race``…)."""
+    found = Dimension.objects.filter(initiative=initiative, code__iexact=code.strip()).first()
+    if found is None:
+        codes = list(Dimension.objects.filter(initiative=initiative).values_list("code", flat=True))
+        raise NotFound(
+            _("There is no dimension “%(c)s” in %(i)s. Dimensions: %(list)s.")
+            % {"c": code, "i": initiative.slug, "list": _listing(sorted(codes))}
+        )
+    return found
+
+
+# --- Small numbers --------------------------------------------------------------------------
+
+
+def _people(
+    indicator: Indicator, value: Decimal | None, denominator: Decimal | None
+) -> Decimal | None:
+    """How many people a figure is based on: a count's value, a ratio's denominator; ``None``
+    for figures that do not count people (currency, scores), which are never hidden as small."""
+    if indicator.aggregation == Aggregation.RATIO:
+        return denominator
+    if indicator.unit == Unit.COUNT:
+        return value
+    return None
+
+
+def _members(key: str) -> frozenset[tuple[str, str]]:
+    return frozenset(tuple(part.split(":", 1)) for part in key.split("|") if ":" in part)
+
+
+def hidden_breakdowns(
+    indicator: Indicator,
+    figures: Mapping[str, tuple[Decimal | None, Decimal | None]],
+    threshold: int,
+) -> set[str]:
+    """The breakdown keys to hide among the figures of one indicator × place × period
+    (× organization), given as ``{breakdown key: (value, denominator)}``.
+
+    Every figure that is published together with its parts forms an equation — the total with
+    each dimension's groups, a group with its cross-groups — and all of them are suppressed in one
+    :func:`~backbone.analytics.suppression.suppress_table` call, so that no hidden figure can be
+    worked out by subtraction within one table.
+    """
+    cells = [Cell(key, v, _people(indicator, v, d)) for key, (v, d) in figures.items()]
+    members = {key: _members(key) for key in figures}
+    groups: list[Group] = []
+    for key, mine in members.items():
+        parts: dict[str, list[str]] = defaultdict(list)
+        for other, theirs in members.items():
+            if len(theirs) == len(mine) + 1 and mine <= theirs:
+                ((dim, _member),) = theirs - mine
+                parts[dim].append(other)
+        groups += [(key, sorted(keys)) for _dim, keys in sorted(parts.items())]
+    return {str(key) for key in suppress_table(cells, groups, threshold)}
+
+
+# --- Raw rows -------------------------------------------------------------------------------
+
+
+def raw_columns(initiative: Initiative, *, public: bool = False) -> tuple[str, ...]:
+    """The tidy columns, one per dimension (by code), then the export-only ones; a public
+    export adds ``suppressed``."""
+    dims = Dimension.objects.filter(initiative=initiative).order_by("code")
+    tail = (*RAW_TAIL, "suppressed") if public else RAW_TAIL
+    return (*EXPORT_COLUMNS, *dims.values_list("code", flat=True), *tail)
+
+
+def _ancestry(initiative: Initiative) -> dict[int, frozenset[int]]:
+    """Each place's id → the ids of itself and every place above it."""
+    parent = dict(Place.objects.filter(initiative=initiative).values_list("pk", "parent_id"))
+    lines: dict[int, frozenset[int]] = {}
+    for pk in parent:
+        line, current = [], pk
+        while current is not None and current not in line:
+            line.append(current)
+            current = parent.get(current)
+        lines[pk] = frozenset(line)
+    return lines
+
+
+def _below(initiative: Initiative, place: Place) -> set[int]:
+    return {pk for pk, line in _ancestry(initiative).items() if place.pk in line}
+
+
+class _Versions:
+    """The definition version an indicator had at a period: revisions take effect at their
+    period; before the first one, values were measured by the version before it."""
+
+    def __init__(self, indicators: Sequence[Indicator]) -> None:
+        self.current = {i.pk: i.definition_version for i in indicators}
+        self.revisions: dict[int, list[tuple[object, int]]] = defaultdict(list)
+        revisions = IndicatorRevision.objects.filter(indicator__in=indicators).select_related(
+            "effective_period"
+        )
+        for r in revisions.order_by("effective_period__start", "definition_version"):
+            self.revisions[r.indicator_id].append((r.effective_period.start, r.definition_version))
+
+    def at(self, indicator_id: int, period: Period) -> int:
+        found = self.revisions.get(indicator_id)
+        if not found:
+            return self.current[indicator_id]
+        version = min(v for _start, v in found) - 1
+        for start, v in found:
+            if start <= period.start:
+                version = max(version, v)
+        return max(version, 1)
+
+
+def raw_rows(
+    user: AnyUser,
+    initiative: Initiative,
+    *,
+    indicators: Iterable[Indicator] | None = None,
+    statuses: Sequence[str] = (ObservationStatus.APPROVED,),
+    place: Place | None = None,
+) -> Iterator[Row]:
+    """Every reported value ``user`` may see, one dict per row keyed by :func:`raw_columns`.
+
+    Only indicators ``user`` may see (``indicators`` narrows them), only ``statuses`` (people who
+    do not take part see approved values only), only ``place`` and the places below it if given.
+    ``annotations`` is a tuple of the texts on that indicator × period for all places, this
+    place or a place above it. For people who do not take part small numbers are hidden: their
+    figures are left empty and ``suppressed`` is true.
+    """
+    permissions.require(user, Action.VIEW_INITIATIVE, initiative)
+    public = is_public(user, initiative)
+    visible = visible_indicators(user, initiative)
+    if indicators is not None:
+        wanted = {i.pk for i in indicators}
+        visible = [i for i in visible if i.pk in wanted]
+    if public:
+        statuses = tuple(s for s in statuses if s == ObservationStatus.APPROVED)
+    return _raw(initiative, visible, tuple(statuses), place, public)
+
+
+def _raw(
+    initiative: Initiative,
+    indicators: list[Indicator],
+    statuses: tuple[str, ...],
+    place: Place | None,
+    public: bool,
+) -> Iterator[Row]:
+    dims = list(Dimension.objects.filter(initiative=initiative).values_list("code", flat=True))
+    ancestry = _ancestry(initiative)
+    notes: dict[tuple[int, int], list[tuple[int | None, str]]] = defaultdict(list)
+    for indicator_id, period_id, place_id, text in Annotation.objects.filter(
+        indicator__in=indicators
+    ).values_list("indicator_id", "period_id", "place_id", "text"):
+        notes[(indicator_id, period_id)].append((place_id, text))
+    versions = _Versions(indicators)
+    queryset: QuerySet[Observation] = Observation.objects.filter(
+        indicator__in=indicators, status__in=statuses
+    )
+    if place is not None:
+        queryset = queryset.filter(place_id__in=_below(initiative, place))
+    queryset = queryset.select_related(
+        "indicator", "place", "period", "breakdown", "organization"
+    ).order_by(
+        "indicator__code", "place__code", "period__start", "organization_id", "breakdown__key"
+    )
+
+    def row(obs: Observation) -> Row:
+        line = ancestry.get(obs.place_id, frozenset({obs.place_id}))
+        texts: list[str] = []
+        for place_id, text in notes.get((obs.indicator_id, obs.period_id), ()):
+            if (place_id is None or place_id in line) and text not in texts:
+                texts.append(text)
+        org = obs.organization
+        members = dict(_members(obs.breakdown.key))
+        out: Row = {
+            "indicator": obs.indicator.code,
+            "indicator_name": obs.indicator.name,
+            "place": obs.place.code,
+            "place_name": obs.place.name,
+            "period": obs.period.code,
+            **{name: getattr(obs, name) for name in _FIGURES},
+            "quality": obs.quality,
+            "organization": (org.external_code or org.name) if org else "",
+            **{dim: members.get(dim, "") for dim in dims},
+            "status": obs.status,
+            "note": obs.note,
+            "annotations": tuple(texts),
+            "definition_version": versions.at(obs.indicator_id, obs.period),
+        }
+        return out
+
+    if not public:
+        for obs in queryset.iterator(chunk_size=2000):
+            yield row(obs)
+        return
+    # The public's figures are hidden table by table: one indicator × place × period ×
+    # organization, which the ordering above keeps together.
+    group: list[Observation] = []
+    for obs in queryset.iterator(chunk_size=2000):
+        if group and _table(group[0]) != _table(obs):
+            yield from _suppressed(group, row, initiative.suppression_threshold)
+            group = []
+        group.append(obs)
+    if group:
+        yield from _suppressed(group, row, initiative.suppression_threshold)
+
+
+def _table(obs: Observation) -> tuple[int, int, int, int | None]:
+    return (obs.indicator_id, obs.place_id, obs.period_id, obs.organization_id)
+
+
+def _suppressed(
+    group: list[Observation], row: Callable[[Observation], Row], threshold: int
+) -> Iterator[Row]:
+    indicator = group[0].indicator
+    figures = {o.breakdown.key: (o.value, o.denominator) for o in group}
+    hidden = hidden_breakdowns(indicator, figures, threshold)
+    for obs in group:
+        out = row(obs)
+        out["suppressed"] = obs.breakdown.key in hidden
+        if out["suppressed"]:
+            out.update(dict.fromkeys(_FIGURES))
+        yield out
+
+
+# --- Aggregated rows ------------------------------------------------------------------------
+
+
+def aggregate_columns(by: Dimension | None = None) -> tuple[str, ...]:
+    """The columns of an aggregated export: the series key, the ``by`` dimension if any, the
+    combined figures, how many reports went in, whether the figures are hidden, the notes."""
+    return (
+        "indicator",
+        "indicator_name",
+        "place",
+        "place_name",
+        "period",
+        "period_start",
+        "period_end",
+        *((by.code,) if by is not None else ()),
+        "value",
+        "numerator",
+        "denominator",
+        "unit",
+        "reports",
+        "suppressed",
+        "annotations",
+    )
+
+
+def _rounded(number: Decimal | None) -> Decimal | None:
+    return None if number is None else number.quantize(_PLACES)
+
+
+def aggregate_rows(
+    user: AnyUser,
+    initiative: Initiative,
+    *,
+    indicator: Indicator | None = None,
+    place: Place | None = None,
+    by: Dimension | None = None,
+) -> Iterator[Row]:
+    """The series of every indicator ``user`` may see (or ``indicator``) for every place (or
+    ``place``): the total, then each group of ``by`` when the indicator is split by it.
+
+    Each row holds the period, the combined ``value`` (rounded to six decimals), ``numerator``,
+    ``denominator``, ``reports`` (how many reported figures were combined), ``breakdown`` (the
+    breakdown key, empty for the total), ``suppressed`` and ``annotations`` (a tuple of texts).
+    For people who do not take part small numbers are hidden, with complementary suppression
+    between the total and its groups; hidden rows keep their key, their figures are empty.
+    """
+    permissions.require(user, Action.VIEW_INITIATIVE, initiative)
+    indicators = visible_indicators(user, initiative)
+    if indicator is not None:
+        if indicator.pk not in {i.pk for i in indicators}:
+            raise PermissionDenied(Action.VIEW_INDICATOR.value)
+        indicators = [i for i in indicators if i.pk == indicator.pk]
+    return _aggregate(user, initiative, indicators, place, by)
+
+
+def _aggregate(
+    user: AnyUser,
+    initiative: Initiative,
+    indicators: list[Indicator],
+    place: Place | None,
+    by: Dimension | None,
+) -> Iterator[Row]:
+    public = is_public(user, initiative)
+    places = [place] if place is not None else list(Place.objects.filter(initiative=initiative))
+    breakdowns = {b.key: b for b in Breakdown.objects.filter(initiative=initiative)}
+    statuses = (ObservationStatus.APPROVED,)
+    members = list(by.members.all()) if by is not None else []
+    for ind in indicators:
+        split = by is not None and ind.dimensions.filter(pk=by.pk).exists()
+        wanted = [("", "")] + ([(f"{by.code}:{m.code}", m.code) for m in members] if split else [])
+        for where in places:
+            points: dict[str, dict[int, SeriesPoint]] = {}
+            periods: dict[int, Period] = {}
+            for key, _member in wanted:
+                found = breakdowns.get(key)
+                run = series(ind, where, found, statuses=statuses) if found else []
+                points[key] = {p.period.pk: p for p in run}
+                periods.update((p.period.pk, p.period) for p in run)
+            for period in sorted(periods.values(), key=lambda p: (p.start, p.end)):
+                here = {
+                    key: points[key][period.pk] for key, _m in wanted if period.pk in points[key]
+                }
+                hidden: set[str] = set()
+                if public:
+                    figures = {
+                        key: (p.aggregate.value, p.aggregate.denominator) for key, p in here.items()
+                    }
+                    hidden = hidden_breakdowns(ind, figures, initiative.suppression_threshold)
+                for key, member in wanted:
+                    if key not in here:
+                        continue
+                    point = here[key]
+                    agg = point.aggregate
+                    secret = key in hidden
+                    yield {
+                        "indicator": ind.code,
+                        "indicator_name": ind.name,
+                        "place": where.code,
+                        "place_name": where.name,
+                        "period": period.code,
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        **({by.code: member} if by is not None else {}),
+                        "breakdown": key,
+                        "value": None if secret else _rounded(agg.value),
+                        "numerator": None if secret else _rounded(agg.numerator),
+                        "denominator": None if secret else _rounded(agg.denominator),
+                        "unit": ind.unit,
+                        "reports": agg.reports,
+                        "suppressed": secret,
+                        "annotations": point.annotations,
+                    }
+
+
+# --- Writers --------------------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) gets a leading apostrophe, so it stays text (OWASP
+    "CSV injection"). Only for text: numbers are written as numbers and never neutralised."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def plain_number(number: Decimal) -> str:
+    """A decimal written plainly: no exponent, no trailing zeros (``10345.000000`` → ``10345``)."""
+    text = format(number.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return SEPARATOR.join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return str(value)
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return neutralise(_text(value))
+
+
+def write_csv(rows: Iterable[Mapping[str, object]], columns: Sequence[str], out: TextIO) -> int:
+    """Write a header and the rows as CSV; return how many rows were written.
+
+    Starts with a byte-order mark so that Excel reads accents correctly. Open files with
+    ``newline=""``. Several annotations share one cell, separated by `` | ``.
+    """
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        count += 1
+    return count
+
+
+def _xlsx_cell(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", neutralise(_text(value)))
+
+
+def write_xlsx(
+    rows: Iterable[Mapping[str, object]],
+    columns: Sequence[str],
+    out: BinaryIO,
+    *,
+    about: Sequence[tuple[str, str]] = (),
+) -> int:
+    """Write the rows to the sheet "Data" (numbers as numbers), then a sheet "About" with the
+    ``about`` lines (source, date, filters…) and every note found in the rows; return the row
+    count. Uses openpyxl's write-only mode, which streams to a temporary file."""
+    book = Workbook(write_only=True)
+    data = book.create_sheet("Data")
+    data.append(list(columns))
+    notes: dict[tuple[str, str, str], None] = {}
+    count = 0
+    for row in rows:
+        data.append([_xlsx_cell(row.get(c)) for c in columns])
+        for text in row.get("annotations") or ():  # type: ignore[union-attr]
+            notes[(str(row.get("indicator", "")), str(row.get("period", "")), str(text))] = None
+        count += 1
+    sheet = book.create_sheet("About")
+    for label, text in about:
+        sheet.append([_xlsx_cell(label), _xlsx_cell(text)])
+    sheet.append([_xlsx_cell(_("Rows")), count])
+    sheet.append([])
+    sheet.append([_xlsx_cell(_("Notes on the figures")), None, None])
+    sheet.append(["indicator", "period", "annotation"])
+    for note in notes:
+        sheet.append([_xlsx_cell(part) for part in note])
+    book.save(out)
+    return count
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return value
+
+
+def write_json(rows: Iterable[Mapping[str, object]], columns: Sequence[str], out: TextIO) -> int:
+    """Write the rows as a JSON array of objects (keys in ``columns`` order), one per line;
+    return the row count.
+
+    Figures are JSON *strings* (``"17.272727"``), not numbers: decimals keep every digit, where
+    many JSON readers would turn a number into an inexact float. Counts of reports are numbers,
+    ``suppressed`` is a boolean, ``annotations`` a list of texts, an empty figure ``null``. No
+    neutralisation: JSON is not opened by spreadsheets.
+    """
+    out.write("[")
+    count = 0
+    for row in rows:
+        obj = {c: _json_value(row.get(c)) for c in columns}
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(obj, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+# --- One entry point ------------------------------------------------------------------------
+
+
+def about_lines(
+    user: AnyUser,
+    initiative: Initiative,
+    *,
+    aggregate: bool,
+    indicator: Indicator | None = None,
+    place: Place | None = None,
+    by: Dimension | None = None,
+) -> list[tuple[str, str]]:
+    """Where the figures come from and which were asked for: the "About" sheet's lines."""
+    filters = [
+        _("aggregated series") if aggregate else _("reported values, approved only"),
+        _("indicator %(c)s") % {"c": indicator.code} if indicator else _("every indicator"),
+        _("place %(c)s") % {"c": place.code} if place else _("every place"),
+    ]
+    if by is not None and aggregate:
+        filters.append(_("split by %(d)s") % {"d": by.code})
+    if is_public(user, initiative):
+        hiding = _(
+            "Counts of fewer than %(n)s people are hidden, with one more figure where needed so "
+            "that a hidden one cannot be worked out. Hidden figures are empty and marked "
+            "“suppressed”."
+        ) % {"n": initiative.suppression_threshold}
+    else:
+        hiding = _(
+            "Nothing is hidden: this export is for people who take part in the initiative. "
+            "Do not publish it as it is."
+        )
+    return [
+        (_("Source"), _("Backbone: %(n)s (%(s)s)") % {"n": initiative.name, "s": initiative.slug}),
+        (_("Exported at"), timezone.now().isoformat(timespec="seconds")),
+        (_("Filters"), "; ".join(filters)),
+        (_("Small numbers"), hiding),
+        (_("Annotations"), _("Notes on the figures are in the column “annotations”, and below.")),
+    ]
+
+
+def export(
+    user: AnyUser,
+    initiative: Initiative,
+    *,
+    fmt: str,
+    aggregate: bool = False,
+    indicator: Indicator | None = None,
+    place: Place | None = None,
+    by: Dimension | None = None,
+    out: TextIO | BinaryIO,
+) -> int:
+    """Write what ``user`` may see of ``initiative`` to ``out`` as ``fmt`` (csv, json: a text
+    stream; xlsx: a binary one); return the number of rows. Raw unless ``aggregate``; ``by``
+    splits aggregated series by a dimension (raw rows always carry every dimension)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    if aggregate:
+        rows = aggregate_rows(user, initiative, indicator=indicator, place=place, by=by)
+        columns = aggregate_columns(by)
+    else:
+        rows = raw_rows(
+            user, initiative, indicators=[indicator] if indicator else None, place=place
+        )
+        columns = raw_columns(initiative, public=is_public(user, initiative))
+    if fmt == "xlsx":
+        about = about_lines(
+            user, initiative, aggregate=aggregate, indicator=indicator, place=place, by=by
+        )
+        return write_xlsx(rows, columns, out, about=about)  # type: ignore[arg-type]
+    if fmt == "json":
+        return write_json(rows, columns, out)  # type: ignore[arg-type]
+    return write_csv(rows, columns, out)  # type: ignore[arg-type]
