@@ -198,10 +198,11 @@ def hidden_breakdowns(
 
 
 def raw_columns(initiative: Initiative, *, public: bool = False) -> tuple[str, ...]:
-    """The tidy columns, one per dimension (by code), then the export-only ones; a public
-    export adds ``suppressed``."""
+    """The tidy columns, one per dimension (by code), then the export-only ones. A public
+    export adds ``suppressed`` and leaves out partners' free-text notes (internal working
+    notes, which may name people)."""
     dims = Dimension.objects.filter(initiative=initiative).order_by("code")
-    tail = (*RAW_TAIL, "suppressed") if public else RAW_TAIL
+    tail = (*[c for c in RAW_TAIL if c != "note"], "suppressed") if public else RAW_TAIL
     return (*EXPORT_COLUMNS, *dims.values_list("code", flat=True), *tail)
 
 

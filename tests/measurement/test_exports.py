@@ -548,3 +548,8 @@ def test_hud_xlsx_about_sheet_lists_the_caveat(hud, tmp_path):
     assert YEAR_NOTE in about
     assert any("fewer than 10 people" in str(c) for c in about)
     book.close()
+
+
+def test_partners_notes_stay_out_of_public_exports():
+    assert "note" in exports.raw_columns(f.initiative())
+    assert "note" not in exports.raw_columns(f.initiative(), public=True)
