@@ -45,7 +45,7 @@ from backbone.measurement.models import (
     Submission,
 )
 from backbone.measurement.services import Entry, Locked, ValidationFailed, observations_record
-from backbone.measurement.tidy import Header, Resolver, RowProblem, read_header
+from backbone.measurement.tidy import NUMBER_COLUMNS, Header, Resolver, RowProblem, read_header
 from backbone.measurement.validation import ERROR, WARNING, check_figures, check_parts
 
 SAMPLE_BYTES = 64 * 1024
@@ -250,6 +250,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # rows with no figures at all (template rows left empty)
     errors: int = 0
     warnings: int = 0
     problems: list[RowProblem] = field(default_factory=list)
@@ -306,6 +307,7 @@ class ImportReport:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "skipped": self.skipped,
             "errors": self.errors,
             "warnings": self.warnings,
             "summary": self.summary(),
@@ -428,6 +430,9 @@ def _run(
             for i, column in enumerate(header.columns)
             if column
         }
+        if not any(row.get(c, "").strip() for c in NUMBER_COLUMNS):
+            report.skipped += 1
+            continue  # a template row the partner had no figure for
         entry, problems = resolver.resolve(number, row, header)
         for problem in problems:
             report.add(problem, limit)
@@ -459,7 +464,18 @@ def _run(
         if len(batch) >= batch_size:
             flush()
     flush()
-    if report.rows == 0:
+    if report.skipped:
+        report.add(
+            RowProblem(
+                None,
+                "value",
+                _("%(n)s row(s) had no figures and were skipped.") % {"n": report.skipped},
+                _("That is fine for groups you do not collect; fill them in if you do."),
+                WARNING,
+            ),
+            limit,
+        )
+    if report.rows == report.skipped:
         report.add(
             RowProblem(
                 None,

@@ -4,6 +4,7 @@ each gets a specific row-level message and leaves the database exactly as it was
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
@@ -174,7 +175,8 @@ BAD_FILES = [
     ("pdf", b"%PDF-1.7 ...", None, "", "PDF"),
     (
         "not utf-8 after the first 64 KB",
-        (HEADER + "".join(f"homeless,A,{1000 + i},1,,,,,\n" for i in range(4000))).encode() + b"homeless,B,2023,1,,,,,\xff\xfe\n",
+        (HEADER + "".join(f"homeless,A,{1000 + i},1,,,,,\n" for i in range(4000))).encode()
+        + b"homeless,B,2023,1,,,,,\xff\xfe\n",
         4002,
         "",
         "not UTF-8",
@@ -368,3 +370,41 @@ def test_values_are_exact_decimals(world):
     obs = Observation.objects.get()
     assert obs.value == Decimal("33.333333")
     assert COMMAND_LINE.is_superuser
+
+
+def test_a_round_template_filled_in_imports_cleanly(world):
+    from backbone.measurement.round_templates import template_columns, write_template
+
+    admin, steward = world["admin"], world["steward"]
+    rnd = s.round_open(
+        actor=admin,
+        initiative=world["init"],
+        name="2023",
+        period=s.period_for("2023"),
+        due_on=date(2024, 1, 31),
+        indicators=[world["screened"], world["homeless"]],
+        organizations=[world["clinic"].organization],
+    )
+    sub = rnd.submissions.get()
+    assert template_columns(sub)[-2:] == ("shelter", "note")
+    out = io.StringIO()
+    assert write_template(sub, "csv", out) == 4  # homeless: total + 2 groups; screened: total
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    # The partner fills in two rows (place and figures) and leaves the rest empty.
+    rows[0].update(place="A", value="12")  # homeless, total
+    rows[3].update(place="A", numerator="9", denominator="10")  # screened, total
+    assert (rows[0]["indicator"], rows[3]["indicator"]) == ("homeless", "screened")
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    report = run(world, text.getvalue(), actor=steward, submission=sub)
+    assert report.saved, report.problems
+    assert (report.created, report.skipped) == (2, 2)
+    assert "no figures and were skipped" in report.problems[-1].message
+    # XLSX too, read back through the importer (its "Data" sheet).
+    book = io.BytesIO()
+    write_template(sub, "xlsx", book)
+    report = run(world, book.getvalue(), filename="t.xlsx", actor=steward, submission=sub)
+    assert (report.rows, report.skipped) == (4, 4)  # read back whole; still empty, so:
+    assert not report.ok and "no rows of figures" in report.problems[-1].message
