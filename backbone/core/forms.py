@@ -30,6 +30,8 @@ class InitiativeSettingsForm(forms.ModelForm):
             "geography",
             "equity_commitment",
             "suppression_threshold",
+            "needle_threshold",
+            "needle_basis",
             "is_public",
         ]
         widgets = {

@@ -44,6 +44,8 @@ INITIATIVE_FIELDS = [
     "geography",
     "equity_commitment",
     "suppression_threshold",
+    "needle_threshold",
+    "needle_basis",
     "is_public",
 ]
 PARTNERSHIP_FIELDS = ["kind", "joined_on", "commitment_signed_on", "commitment_signatory"]

@@ -6,15 +6,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import F, Q
+
 from backbone.analytics.aggregate import Aggregate, Report, Rule, roll_up
+from backbone.analytics.progress import ChangeBasis, NeedleRule, Progress, progress
+from backbone.core.models import Initiative
 from backbone.measurement.models import (
     Annotation,
     Breakdown,
     Indicator,
+    Level,
     Observation,
     ObservationStatus,
     Period,
     Place,
+    Target,
 )
 
 
@@ -89,3 +95,38 @@ def series(
         for period_id, reports in by_period.items()
     ]
     return sorted(points, key=lambda p: (p.period.start, p.period.end))
+
+
+def needle_rule(initiative: Initiative) -> NeedleRule:
+    """The initiative's stored rule for "moving the needle"."""
+    return NeedleRule(
+        threshold=Decimal(initiative.needle_threshold), basis=ChangeBasis(initiative.needle_basis)
+    )
+
+
+def progress_for(
+    indicator: Indicator,
+    place: Place,
+    breakdown: Breakdown,
+    points: list[SeriesPoint] | None = None,
+) -> Progress:
+    """Baseline, latest, change, progress to target and the needle-moving flag for one series,
+    with the initiative's rule, the indicator's baseline period, target and series breaks."""
+    points = series(indicator, place, breakdown) if points is None else points
+    target = (
+        Target.objects.filter(indicator=indicator, breakdown=breakdown)
+        .filter(Q(place=place) | Q(place=None))
+        .order_by("-period__start", F("place").asc(nulls_last=True))
+        .values_list("value", flat=True)
+        .first()
+    )
+    breaks = set(indicator.revisions.values_list("effective_period__code", flat=True))
+    return progress(
+        [(p.period.code, p.aggregate.value) for p in points],
+        direction=indicator.direction,
+        is_population=indicator.level == Level.POPULATION,
+        rule=needle_rule(indicator.initiative),
+        baseline_period=indicator.baseline_period.code if indicator.baseline_period else None,
+        target=target,
+        breaks=breaks,
+    )

@@ -257,7 +257,14 @@ def test_stale_settings_edit_through_the_page_keeps_the_other_change_and_shows_i
     url = reverse("core:manage_settings", args=[initiative.slug])
     response = client.post(
         url,
-        {"name": "Renamed", "vision": "Old vision", "suppression_threshold": 10, "version": 1},
+        {
+            "name": "Renamed",
+            "vision": "Old vision",
+            "suppression_threshold": 10,
+            "needle_threshold": 10,
+            "needle_basis": "relative",
+            "version": 1,
+        },
     )
     assert response.status_code == 302 and response.url == url
     page = client.get(url).content.decode()

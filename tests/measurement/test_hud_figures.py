@@ -88,3 +88,18 @@ def test_loading_twice_adds_nothing(hud):
     count = indicator.observations.count()
     assert load_hud(initiative).observations == count
     assert indicator.observations.count() == count
+
+
+def test_ohio_progress_from_2019_is_a_rise_of_ten_percent_so_the_needle_has_not_moved(hud):
+    from backbone.measurement.selectors import progress_for
+
+    initiative, indicator, total = hud
+    ohio = Place.objects.get(initiative=initiative, code="OH")
+    indicator.baseline_period = Period.objects.get(code="2019")
+    result = progress_for(indicator, ohio, total)
+    # HUD: Ohio 10,345 in 2019, 11,386 in 2023 → +1,041 people, +10.06 %, the wrong way.
+    assert (result.baseline, result.latest) == (10345, 11386)
+    assert result.absolute_change == 1041
+    assert round(result.relative_change, 2) == Decimal("10.06")
+    assert result.improvement < 0 and not result.needle_moving
+    assert "10%" in result.rule.describe()
