@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from backbone.core import tenancy
 from backbone.core.models import Initiative, Partnership
 from backbone.core.permissions import Action, AnyUser, can
+from backbone.measurement import publishing
 from backbone.measurement.models import Dimension, Indicator, Place
 
 
@@ -101,6 +102,4 @@ def number_text(number: Decimal | None, places: int | None = None) -> str | None
     return "0" if text == "-0" else text
 
 
-def breakdown_members(key: str) -> dict[str, str]:
-    """``"race:black|sex:female"`` → ``{"race": "black", "sex": "female"}``; ``""`` → ``{}``."""
-    return dict(part.split(":", 1) for part in key.split("|") if ":" in part)
+breakdown_members = publishing.breakdown_members

@@ -21,7 +21,7 @@ The writers live in ``measurement.writers`` and are re-exported here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import BinaryIO, TextIO
 
@@ -30,15 +30,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backbone.analytics.suppression import Cell, Group, suppress_table
 from backbone.core import permissions, tenancy
 from backbone.core.errors import DomainError
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action, AnyUser
 from backbone.measurement.models import (
-    Aggregation,
     Annotation,
-    Breakdown,
     Dimension,
     Indicator,
     IndicatorRevision,
@@ -46,9 +43,13 @@ from backbone.measurement.models import (
     ObservationStatus,
     Period,
     Place,
-    Unit,
 )
-from backbone.measurement.selectors import SeriesPoint, series
+from backbone.measurement.publishing import (
+    breakdown_members,
+    hidden_breakdowns,
+    published_series,
+    suppresses_for,
+)
 from backbone.measurement.tidy import EXPORT_COLUMNS
 from backbone.measurement.writers import (  # noqa: F401 - re-exported for existing callers
     SEPARATOR,
@@ -86,7 +87,7 @@ class NotFound(DomainError):
 
 def is_public(user: AnyUser, initiative: Initiative) -> bool:
     """True when ``user`` sees public output only: small numbers hidden, approved values only."""
-    return not permissions.can(user, Action.VIEW_PRIVATE, initiative)
+    return suppresses_for(user, initiative)
 
 
 def visible_indicators(user: AnyUser, initiative: Initiative) -> list[Indicator]:
@@ -153,48 +154,6 @@ def find_dimension(initiative: Initiative, code: str) -> Dimension:
 
 
 # --- Small numbers --------------------------------------------------------------------------
-
-
-def _people(
-    indicator: Indicator, value: Decimal | None, denominator: Decimal | None
-) -> Decimal | None:
-    """How many people a figure is based on: a count's value, a ratio's denominator; ``None``
-    for figures that do not count people (currency, scores), which are never hidden as small."""
-    if indicator.aggregation == Aggregation.RATIO:
-        return denominator
-    if indicator.unit == Unit.COUNT:
-        return value
-    return None
-
-
-def _members(key: str) -> frozenset[tuple[str, str]]:
-    return frozenset(tuple(part.split(":", 1)) for part in key.split("|") if ":" in part)
-
-
-def hidden_breakdowns(
-    indicator: Indicator,
-    figures: Mapping[str, tuple[Decimal | None, Decimal | None]],
-    threshold: int,
-) -> set[str]:
-    """The breakdown keys to hide among the figures of one indicator × place × period
-    (× organization), given as ``{breakdown key: (value, denominator)}``.
-
-    Every figure that is published together with its parts forms an equation — the total with
-    each dimension's groups, a group with its cross-groups — and all of them are suppressed in one
-    :func:`~backbone.analytics.suppression.suppress_table` call, so that no hidden figure can be
-    worked out by subtraction within one table.
-    """
-    cells = [Cell(key, v, _people(indicator, v, d)) for key, (v, d) in figures.items()]
-    members = {key: _members(key) for key in figures}
-    groups: list[Group] = []
-    for key, mine in members.items():
-        parts: dict[str, list[str]] = defaultdict(list)
-        for other, theirs in members.items():
-            if len(theirs) == len(mine) + 1 and mine <= theirs:
-                ((dim, _member),) = theirs - mine
-                parts[dim].append(other)
-        groups += [(key, sorted(keys)) for _dim, keys in sorted(parts.items())]
-    return {str(key) for key in suppress_table(cells, groups, threshold)}
 
 
 # --- Raw rows -------------------------------------------------------------------------------
@@ -310,7 +269,7 @@ def _raw(
             if (place_id is None or place_id in line) and text not in texts:
                 texts.append(text)
         org = obs.organization
-        members = dict(_members(obs.breakdown.key))
+        members = breakdown_members(obs.breakdown.key)
         out: Row = {
             "indicator": obs.indicator.code,
             "indicator_name": obs.indicator.name,
@@ -424,56 +383,29 @@ def _aggregate(
     place: Place | None,
     by: Dimension | None,
 ) -> Iterator[Row]:
-    public = is_public(user, initiative)
     places = [place] if place is not None else list(Place.objects.filter(initiative=initiative))
-    breakdowns = {b.key: b for b in Breakdown.objects.filter(initiative=initiative)}
-    statuses = (ObservationStatus.APPROVED,)
-    members = list(by.members.all()) if by is not None else []
     for ind in indicators:
-        split = by is not None and ind.dimensions.filter(pk=by.pk).exists()
-        wanted = [("", "")] + ([(f"{by.code}:{m.code}", m.code) for m in members] if split else [])
         for where in places:
-            points: dict[str, dict[int, SeriesPoint]] = {}
-            periods: dict[int, Period] = {}
-            for key, _member in wanted:
-                found = breakdowns.get(key)
-                run = series(ind, where, found, statuses=statuses) if found else []
-                points[key] = {p.period.pk: p for p in run}
-                periods.update((p.period.pk, p.period) for p in run)
-            for period in sorted(periods.values(), key=lambda p: (p.start, p.end)):
-                here = {
-                    key: points[key][period.pk] for key, _m in wanted if period.pk in points[key]
+            for shown in published_series(user, ind, where, by):
+                agg, secret = shown.point.aggregate, shown.suppressed
+                yield {
+                    "indicator": ind.code,
+                    "indicator_name": ind.name,
+                    "place": where.code,
+                    "place_name": where.name,
+                    "period": shown.period.code,
+                    "period_start": shown.period.start,
+                    "period_end": shown.period.end,
+                    **({by.code: shown.members.get(by.code, "")} if by is not None else {}),
+                    "breakdown": shown.key,
+                    "value": None if secret else _rounded(agg.value),
+                    "numerator": None if secret else _rounded(agg.numerator),
+                    "denominator": None if secret else _rounded(agg.denominator),
+                    "unit": ind.unit,
+                    "reports": agg.reports,
+                    "suppressed": secret,
+                    "annotations": shown.point.annotations,
                 }
-                hidden: set[str] = set()
-                if public:
-                    figures = {
-                        key: (p.aggregate.value, p.aggregate.denominator) for key, p in here.items()
-                    }
-                    hidden = hidden_breakdowns(ind, figures, initiative.suppression_threshold)
-                for key, member in wanted:
-                    if key not in here:
-                        continue
-                    point = here[key]
-                    agg = point.aggregate
-                    secret = key in hidden
-                    yield {
-                        "indicator": ind.code,
-                        "indicator_name": ind.name,
-                        "place": where.code,
-                        "place_name": where.name,
-                        "period": period.code,
-                        "period_start": period.start,
-                        "period_end": period.end,
-                        **({by.code: member} if by is not None else {}),
-                        "breakdown": key,
-                        "value": None if secret else _rounded(agg.value),
-                        "numerator": None if secret else _rounded(agg.numerator),
-                        "denominator": None if secret else _rounded(agg.denominator),
-                        "unit": ind.unit,
-                        "reports": agg.reports,
-                        "suppressed": secret,
-                        "annotations": point.annotations,
-                    }
 
 
 # --- One entry point ------------------------------------------------------------------------
