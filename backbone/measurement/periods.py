@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,7 +69,8 @@ def parse_period(
         y, short_end = int(m[1]), int(m[2])
         if (y + 1) % 100 != short_end:
             raise PeriodCodeError(
-                f"“{code}”: a school year spans two years in a row, e.g. SY{y}-{(y + 1) % 100:02d}."
+                gettext("“%(code)s”: a school year spans two years in a row, e.g. %(example)s.")
+                % {"code": code, "example": f"SY{y}-{(y + 1) % 100:02d}"}
             )
         start = date(y, school_year_start_month, 1)
         end_month = (school_year_start_month - 2) % 12 + 1
@@ -80,4 +82,7 @@ def parse_period(
         start = date(y - 1, s, 1) if s > 1 else date(y, 1, 1)
         end_month = (s - 2) % 12 + 1
         return ParsedPeriod(PeriodType.FISCAL_YEAR, text, start, _month_end(y, end_month))
-    raise PeriodCodeError(f"“{code}” is not a period. Write it like {EXAMPLES}.")
+    raise PeriodCodeError(
+        gettext("“%(code)s” is not a period. Write it like %(examples)s.")
+        % {"code": code, "examples": EXAMPLES}
+    )
