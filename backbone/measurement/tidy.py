@@ -10,7 +10,8 @@
 * one column per dimension, named by its code (``race``, ``shelter``…), holding a member code;
   empty means "all" (the total).
 * optional: ``margin_of_error``, ``ci_low``, ``ci_high``, ``quality`` (``caution``,
-  ``unreliable``), ``note``.
+  ``unreliable``), ``note`` (plain text: one starting with ``=``, ``+`` or ``@`` is kept as
+  written, with a warning; a code starting so is refused as a formula).
 
 Exports add columns that imports read past (names, status, annotations…), so an exported file
 can be imported again unchanged. Headers are matched without regard to case, spaces or dashes.
@@ -22,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from backbone.core import permissions
@@ -35,14 +37,29 @@ from backbone.measurement.models import (
     Period,
     Place,
     Quality,
+    Unit,
 )
 from backbone.measurement.periods import PeriodCodeError
 from backbone.measurement.services import Entry, breakdown_for, breakdown_key, period_for
-from backbone.measurement.validation import ERROR, WARNING, Figures, NotANumber, parse_number
+from backbone.measurement.validation import (
+    ERROR,
+    WARNING,
+    DecimalComma,
+    Figures,
+    NotANumber,
+    parse_number,
+)
 
 KEY_COLUMNS = ("indicator", "place", "period")
 NUMBER_COLUMNS = ("value", "numerator", "denominator", "margin_of_error", "ci_low", "ci_high")
 OPTIONAL_COLUMNS = ("organization", "quality", "note")
+MAX_NOTE_CHARACTERS = 500
+FORMULA_STARTS = ("=", "+", "@")  # text a spreadsheet would run as a formula
+# What Excel shows in a cell whose formula failed; a CSV saved from Excel keeps it as text.
+SPREADSHEET_ERRORS = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
+)
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([T ][\d:.]+)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 # Written by exports for people to read; an import reads past them.
 EXPORT_ONLY_COLUMNS = (
     "indicator_name",
@@ -71,6 +88,11 @@ EXPORT_COLUMNS = (
     "quality",
     "organization",
 )
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """Text as quoted back in a message: cut short, so a pasted page does not fill the report."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def normalise_header(name: object) -> str:
@@ -129,7 +151,7 @@ def read_header(raw: Sequence[object], initiative: Initiative) -> tuple[Header, 
                 RowProblem(
                     1,
                     column,
-                    _("The column “%(c)s” appears twice.") % {"c": column},
+                    _("The column “%(c)s” appears twice.") % {"c": shown(column)},
                     _("Delete one of them."),
                 )
             )
@@ -145,7 +167,7 @@ def read_header(raw: Sequence[object], initiative: Initiative) -> tuple[Header, 
                 RowProblem(
                     1,
                     column,
-                    _("“%(c)s” is not a column we know.") % {"c": column},
+                    _("“%(c)s” is not a column we know.") % {"c": shown(column)},
                     _("Use the template. Dimension columns are named by their code: %(codes)s.")
                     % {"codes": ", ".join(sorted(dimension_codes)) or _("(none defined)")},
                 )
@@ -182,7 +204,11 @@ class Resolver:
         self.default_organization = organization
         self.only_period = period
         pool = indicators if indicators is not None else initiative.indicators.all()
-        self.indicators = {i.code.lower(): i for i in pool}
+        # Only indicators the actor may see: a private one is "not an indicator" to outsiders,
+        # exactly like a missing one, and never listed in a hint.
+        self.indicators = {
+            i.code.lower(): i for i in pool if permissions.can(actor, Action.VIEW_INDICATOR, i)
+        }
         self.allowed_dims = {
             i.pk: set(i.dimensions.values_list("code", flat=True)) for i in self.indicators.values()
         }
@@ -245,6 +271,23 @@ class Resolver:
             problems.append(RowProblem(row_number, column, message, fix, severity))
 
         text = {k: ("" if v is None else str(v).strip()) for k, v in row.items()}
+        for column in (
+            "indicator",
+            "place",
+            "period",
+            "organization",
+            "quality",
+            *header.dimensions,
+        ):
+            if text.get(column, "").startswith(FORMULA_STARTS):
+                problem(
+                    column,
+                    _("“%(t)s” looks like a spreadsheet formula, not a code.")
+                    % {"t": shown(text[column])},
+                    _("Type the code itself; codes never start with =, + or @."),
+                )
+        if problems:
+            return None, problems
         indicator = self.indicators.get(text.get("indicator", "").lower())
         if not text.get("indicator"):
             problem("indicator", _("The indicator is empty."), _("Enter an indicator code."))
@@ -253,10 +296,11 @@ class Resolver:
                 "indicator",
                 _("“%(c)s” is not an indicator of this initiative%(scope)s.")
                 % {
-                    "c": text["indicator"],
+                    "c": shown(text["indicator"]),
                     "scope": _(" in this reporting round") if self.only_period else "",
                 },
-                _("Use one of: %(codes)s.") % {"codes": _first(sorted(self.indicators))},
+                _("Use one of: %(codes)s.")
+                % {"codes": _first(sorted(i.code for i in self.indicators.values()))},
             )
         place = self.places.get(text.get("place", "").lower())
         if not text.get("place"):
@@ -264,9 +308,9 @@ class Resolver:
         elif place is None:
             problem(
                 "place",
-                _("“%(c)s” is not a place of this initiative.") % {"c": text["place"]},
+                _("“%(c)s” is not a place of this initiative.") % {"c": shown(text["place"])},
                 _("Use a place code from the list of places, e.g. %(codes)s.")
-                % {"codes": _first(sorted(self.places))},
+                % {"codes": _first(sorted(p.code for p in self.places.values()))},
             )
         period: Period | None = None
         if not text.get("period"):
@@ -304,7 +348,7 @@ class Resolver:
             if partnership is None:
                 problem(
                     "organization",
-                    _("“%(c)s” is not a partner of this initiative.") % {"c": org_text},
+                    _("“%(c)s” is not a partner of this initiative.") % {"c": shown(org_text)},
                     _("Use the organization’s code, or leave it empty for community-wide data."),
                 )
         elif self.default_organization is not None:
@@ -334,7 +378,7 @@ class Resolver:
             if member is None:
                 problem(
                     column,
-                    _("“%(c)s” is not a group of %(d)s.") % {"c": code, "d": dim},
+                    _("“%(c)s” is not a group of %(d)s.") % {"c": shown(code), "d": dim},
                     _("Use one of: %(codes)s, or leave it empty for the total.")
                     % {"codes": _first(sorted(self.members.get(column, {}).values()))},
                 )
@@ -351,22 +395,42 @@ class Resolver:
         for column in NUMBER_COLUMNS:
             try:
                 numbers[column] = parse_number(row.get(column))
-            except NotANumber:
-                problem(
-                    column,
-                    _("“%(t)s” is not a number.") % {"t": text.get(column, "")},
-                    _("Write digits only, e.g. 1234 or 12.5 (a point for decimals)."),
-                )
+            except NotANumber as exc:
+                problem(column, *_not_a_number(text.get(column, ""), exc))
+                continue
+            if text.get(column, "").endswith("%") and indicator is not None:
+                percent = _misplaced_percent(text[column], column, indicator)
+                if percent:
+                    problem(column, *percent)
         quality = text.get("quality", "").lower()
         if quality and quality not in Quality.values:
             problem(
                 "quality",
-                _("“%(t)s” is not a quality grade.") % {"t": text["quality"]},
+                _("“%(t)s” is not a quality grade.") % {"t": shown(text["quality"])},
                 _("Use “caution” or “unreliable”, or leave it empty."),
             )
         note = text.get("note", "")
-        if len(note) > 500:
-            problem("note", _("The note is longer than 500 characters."), _("Shorten it."))
+        if len(note) > MAX_NOTE_CHARACTERS:
+            problem(
+                "note",
+                _("The note has %(n)s characters; the most is %(max)s.")
+                % {"n": number_format(len(note), force_grouping=True), "max": MAX_NOTE_CHARACTERS},
+                _("Shorten it to %(max)s characters or fewer.") % {"max": MAX_NOTE_CHARACTERS},
+            )
+        elif note.startswith(FORMULA_STARTS):
+            problem(
+                "note",
+                _(
+                    "The note starts with “%(c)s”, so a spreadsheet could mistake it for a "
+                    "formula. It is saved as plain text, exactly as written, and never run."
+                )
+                % {"c": note[0]},
+                _(
+                    "Nothing to do if the note is meant to read like this; downloads show it as "
+                    "text."
+                ),
+                WARNING,
+            )
         if any(p.is_error for p in problems) or indicator is None or place is None:
             return None, problems
         assert period is not None
@@ -383,9 +447,68 @@ class Resolver:
         return entry, problems
 
 
+def _not_a_number(raw: str, exc: NotANumber) -> tuple[str, str]:
+    """Message and fix for a number column that holds no number we can read."""
+    if isinstance(exc, DecimalComma):
+        return (
+            _("“%(t)s” is not a number we can read: it seems to use a comma for decimals.")
+            % {"t": raw},
+            _(
+                "Write %(n)s, with a point for decimals (a comma is read only between "
+                "thousands, as in 1,234)."
+            )
+            % {"n": exc.corrected},
+        )
+    if raw.upper() in SPREADSHEET_ERRORS:
+        return (
+            _("The spreadsheet shows an error here (%(t)s) instead of a number.") % {"t": raw},
+            _(
+                "Correct the formula in the spreadsheet, or type the number; leave the cell "
+                "empty if there is no figure."
+            ),
+        )
+    if _DATE.fullmatch(raw):
+        return (
+            _("“%(t)s” is a date, not a number.") % {"t": raw},
+            _(
+                "Put the figure itself here; the period column says when it is for (a code such "
+                "as 2023 or 2023-01). In a spreadsheet, format this column as Number."
+            ),
+        )
+    return (
+        _("“%(t)s” is not a number.") % {"t": shown(raw)},
+        _("Write digits only, e.g. 1234 or 12.5 (a point for decimals)."),
+    )
+
+
+def _misplaced_percent(raw: str, column: str, indicator: Indicator) -> tuple[str, str] | None:
+    """A ``%`` sign belongs only on a percent indicator's value (or its margin or interval)."""
+    if column in ("numerator", "denominator"):
+        return (
+            _("“%(t)s” has a percent sign, but the %(column)s is a count.")
+            % {"t": raw, "column": column},
+            _("Enter the number of people or things, without “%”."),
+        )
+    if indicator.unit != Unit.PERCENT:
+        return (
+            _("“%(t)s” has a percent sign, but %(i)s is not a percent (it is a %(unit)s).")
+            % {"t": raw, "i": indicator.code, "unit": indicator.get_unit_display().lower()},
+            _("Check that this is the right indicator, and write the figure without “%”."),
+        )
+    return None
+
+
 def _first(codes: Sequence[str], n: int = 8) -> str:
     shown = ", ".join(codes[:n])
     return shown + ("…" if len(codes) > n else "") if codes else _("(none defined)")
 
 
-__all__ = ["WARNING", "Header", "Resolver", "RowProblem", "normalise_header", "read_header"]
+__all__ = [
+    "WARNING",
+    "Header",
+    "Resolver",
+    "RowProblem",
+    "normalise_header",
+    "read_header",
+    "shown",
+]

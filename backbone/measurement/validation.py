@@ -10,12 +10,14 @@ refuse the figure; warnings are shown and the figure is accepted. The rules:
   denominator when the indicator counts a share of people (``numerator_within_denominator``);
 * a value given beside its numerator and denominator agrees with them (to the decimals shown);
 * a margin of error is not negative, and a confidence interval contains the value;
+* every number, given or computed, fits in storage (below 10^14: 20 digits, 6 after the point);
 * the groups of one dimension add up to the total (``check_parts``), as a warning or an error as
   the indicator says.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -26,6 +28,9 @@ from backbone.measurement.models import Aggregation, Indicator, RuleSeverity, Un
 
 ERROR = "error"
 WARNING = "warning"
+LARGEST = Decimal(10) ** 14  # Observation's numbers: 20 digits, 6 of them after the point
+# One decimal comma, with digits on both sides; before it, digits or dot-separated thousands.
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+%?")
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,21 @@ class NotANumber(ValueError):
     pass
 
 
+class DecimalComma(NotANumber):
+    """``12,5`` or ``1.234,5``: a comma for decimals, which is refused rather than guessed."""
+
+    @property
+    def corrected(self) -> str:
+        """The same number with a point for decimals: ``1.234,5`` → ``1234.5``."""
+        return str(self.args[0]).strip().replace(".", "").replace(",", ".")
+
+
 def parse_number(text: str | float | int | Decimal | None) -> Decimal | None:
     """Read a number as people type it in spreadsheets: ``1,234``, ``12.5``, ``45%``, `` 7 ``.
 
-    Empty means "not given". A thousands comma is accepted only in groups of three, so that a
-    decimal comma (``12,5``) is refused rather than read as 125.
+    Empty means "not given". A thousands comma is accepted only in groups of three and before
+    any decimal point, so that a decimal comma (``12,5``, ``1.234,5``) is refused
+    (``DecimalComma``) rather than read as 125 or 1.2345.
     """
     if text is None:
         return None
@@ -76,9 +91,12 @@ def parse_number(text: str | float | int | Decimal | None) -> Decimal | None:
     if raw.endswith("%"):
         raw = raw[:-1]
     if "," in raw:
-        whole = raw.split(".")[0].lstrip("+-")
-        groups = whole.split(",")
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        whole, _point, decimals = raw.partition(".")
+        groups = whole.lstrip("+-").split(",")
+        grouped = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+        if not grouped or "," in decimals:
+            if _DECIMAL_COMMA.fullmatch(raw):
+                raise DecimalComma(text)
             raise NotANumber(text)
         raw = raw.replace(",", "")
     try:
@@ -96,7 +114,18 @@ def computed_value(indicator: Indicator, numerator: Decimal, denominator: Decima
 
 def check_figures(indicator: Indicator, f: Figures) -> list[Problem]:
     """Every single-figure rule for ``indicator`` (see the module docstring)."""
-    problems: list[Problem] = []
+    problems = [
+        Problem(
+            column,
+            _("%(v)s is too large to store; the largest number we keep is %(max)s.")
+            % {"v": _plain(number), "max": "99,999,999,999,999"},
+            _("Check the number: it may have extra digits, or be in the wrong unit."),
+        )
+        for column in ("value", "numerator", "denominator", "margin_of_error", "ci_low", "ci_high")
+        if (number := getattr(f, column)) is not None and abs(number) >= LARGEST
+    ]
+    if problems:
+        return problems
     ratio = indicator.aggregation == Aggregation.RATIO
     if ratio:
         problems += _check_ratio(indicator, f)
@@ -115,6 +144,17 @@ def check_figures(indicator: Indicator, f: Figures) -> list[Problem]:
     value = f.value
     if value is None and ratio and f.numerator is not None and f.denominator:
         value = computed_value(indicator, f.numerator, f.denominator)
+        if abs(value) >= LARGEST:
+            problems.append(
+                Problem(
+                    "value",
+                    _(
+                        "The value computed from the numerator and denominator is too large to "
+                        "store."
+                    ),
+                    _("Check the denominator: it may be missing digits, or be in the wrong unit."),
+                )
+            )
     if (f.ci_low is not None or f.ci_high is not None) and value is not None:
         low = f.ci_low if f.ci_low is not None else value
         high = f.ci_high if f.ci_high is not None else value
