@@ -247,7 +247,14 @@ def observation_list(
 @router.post(
     "/initiatives/{slug}/observations",
     auth=WRITE,
-    response={200: ImportReportOut, 401: Message, **NOT_FOUND, 413: Message, 422: ImportReportOut},
+    response={
+        200: ImportReportOut,
+        400: Message,
+        401: Message,
+        **NOT_FOUND,
+        413: Message,
+        422: ImportReportOut | ValidationMessage,
+    },
 )
 def observation_upsert(
     request: HttpRequest, slug: str, payload: BatchIn

@@ -5,9 +5,7 @@ answers with a documented status code, content type and body shape. Three caller
 backbone admin's token and a data steward's token, against a seeded public initiative (and a
 private one beside it), so the generated requests reach real figures, not only 404s.
 
-Known bugs the fuzzing found are kept out of the generated requests (``_known_bug``) and pinned
-by the strict ``xfail`` tests at the end: when one is fixed, its test passes, fails the run as
-XPASS, and both the marker and its exclusion go.
+A bug the fuzzing finds is fixed, and the request that found it stays as a plain test at the end.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -85,22 +82,16 @@ CONFORMS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-# A request the schema does not allow is refused, never a crash. (Not yet with a documented
-# shape: the batch upsert answers a malformed body as no schema says; see the xfail test.)
-REFUSED = [not_a_server_error]
+# A request the schema does not allow is refused, never a crash, and with a documented shape.
+REFUSED = CONFORMS
 EXAMPLES = settings(
     max_examples=25,
     derandomize=True,  # the same requests on every run: a CI failure reproduces locally
     deadline=None,  # a request is several queries; PostgreSQL on CI may be slow
     database=None,  # nothing to replay: derandomized runs find the same failure again
-    # Big generated bodies are slow to build on a busy CI runner; _known_bug filters some out.
+    # Big generated bodies are slow to build on a busy CI runner.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-
-
-def _known_bug(case: schemathesis.Case) -> bool:
-    """A request that meets a bug pinned by an xfail test below (so the fuzzing finds new ones)."""
-    return case.method == "POST" and isinstance(case.body, dict) and case.body.get("rows") == []
 
 
 def _fuzz(
@@ -112,7 +103,7 @@ def _fuzz(
     statuses: Counter[int],
 ) -> None:
     """Send ``operation`` the generated requests of ``mode`` and run ``checks`` on each answer."""
-    cases = operation.as_strategy(generation_mode=mode).filter(lambda c: not _known_bug(c))
+    cases = operation.as_strategy(generation_mode=mode)
 
     @given(case=cases)
     @EXAMPLES
@@ -198,12 +189,6 @@ def test_a_figure_too_large_to_store_is_refused_not_a_crash(client, world):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    raises=FailureGroup,
-    reason="The batch upsert documents its 422 as an import report, but answers a request with "
-    "no rows, or a malformed one, with {detail} or {detail, errors}.",
-)
 @pytest.mark.parametrize("body", [{"rows": []}, {"dry_run": True}], ids=["no-rows", "malformed"])
 def test_the_batch_upserts_refusals_have_the_documented_shape(api_schema, world, body):
     case = api_schema[f"{API}/initiatives/{{slug}}/observations"]["POST"].Case(
