@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backbone.api.models import ApiToken
-from backbone.core import audit
+from backbone.core import audit, permissions
 from backbone.core.errors import DomainError
 from backbone.core.models import User
 from backbone.core.permissions import AnyUser
@@ -34,7 +34,7 @@ def api_token_create(*, actor: AnyUser, user: User, name: str) -> tuple[ApiToken
     Only the command line and platform operators issue tokens. The user must be able to sign in,
     and the name must be new among the user's tokens that are not revoked.
     """
-    if not getattr(actor, "is_superuser", False):
+    if not permissions.is_operator(actor):
         raise DomainError(_("Only a platform operator can issue API tokens."))
     name = name.strip()
     if not name:
@@ -64,7 +64,7 @@ def api_token_create(*, actor: AnyUser, user: User, name: str) -> tuple[ApiToken
 @transaction.atomic
 def api_token_revoke(*, actor: AnyUser, token: ApiToken) -> ApiToken:
     """Revoke ``token`` for good (idempotent). Its owner or a platform operator may do it."""
-    if not (getattr(actor, "is_superuser", False) or getattr(actor, "pk", None) == token.user_id):
+    if not permissions.may_revoke_token(actor, token.user_id):
         raise DomainError(_("Only the token’s owner or a platform operator can revoke it."))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:

@@ -48,6 +48,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from backbone.core import permissions
 from backbone.core.errors import DomainError
 from backbone.core.models import Initiative
 from backbone.core.permissions import AnyUser
@@ -171,7 +172,7 @@ def _audited_kind(object_type: str) -> str | None:
 
 def _require_operator(actor: AnyUser) -> None:
     # A backup holds everyone's password hashes: platform operators only (the command line).
-    if not getattr(actor, "is_superuser", False):
+    if not permissions.is_operator(actor):
         raise PermissionDenied("backup")
 
 

@@ -187,6 +187,17 @@ def _can_partnership(user: AnyUser, action: Action, partnership: Partnership) ->
     return Role.DATA_STEWARD in own_roles
 
 
+def is_operator(user: AnyUser) -> bool:
+    """Platform operators (active Django superusers, and the command line) run the platform
+    itself: they create initiatives, issue API tokens and make or restore backups."""
+    return bool(user.is_authenticated and user.is_active and getattr(user, "is_superuser", False))
+
+
+def may_revoke_token(user: AnyUser, owner_id: int) -> bool:
+    """An API token is revoked by its owner or by a platform operator."""
+    return is_operator(user) or bool(user.is_authenticated and user.pk == owner_id)
+
+
 def require(user: AnyUser, action: Action, target: Target) -> None:
     """Raise ``PermissionDenied`` unless ``can(user, action, target)``."""
     if not can(user, action, target):

@@ -297,3 +297,23 @@ def test_backbone_admin_can_correct_a_stray_admin_role_in_a_partner_organization
     stray = Membership.objects.get(user=world.users["admin_role_in_partner_org"])
     assert may_change_membership(world.users["backbone_admin"], stray, world.y)
     assert not may_change_membership(world.users["admin_role_in_partner_org"], stray, world.y)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_platform_operators_run_the_platform(world, role):
+    from backbone.core.permissions import COMMAND_LINE, is_operator, may_revoke_token
+
+    user = world.users[role]
+    assert is_operator(user) is (role == "superuser")
+    assert is_operator(COMMAND_LINE)
+    owner = world.users["member"]
+    expected = role in {"superuser", "member"}
+    assert may_revoke_token(user, owner.pk) is expected
+
+
+def test_an_inactive_superuser_is_no_operator(world):
+    from backbone.core.permissions import is_operator
+
+    root = world.users["superuser"]
+    root.is_active = False
+    assert not is_operator(root)

@@ -55,5 +55,5 @@ def _authorise(actor: AnyUser, data: Any) -> None:
     if found is not None:
         permissions.require(actor, Action.MANAGE_INITIATIVE, found)
         permissions.require(actor, Action.MANAGE_MEASUREMENT, found)
-    elif not getattr(actor, "is_superuser", False):
+    elif not permissions.is_operator(actor):
         raise PermissionDenied(Action.MANAGE_INITIATIVE.value)
