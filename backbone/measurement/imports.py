@@ -1091,15 +1091,30 @@ def _write(
             approve=approve,
             validate=False,  # checked row by row above, with row numbers
         )
-    except (ValidationFailed, Locked) as exc:
+    except ValidationFailed as exc:
         row = batch[exc.row][0] if exc.row is not None else None
+        for p in exc.problems:
+            report.add(RowProblem(row, p.column, p.message, p.fix), limit)
+        return
+    except Locked as exc:
+        row = batch[exc.row][0] if exc.row is not None else None
+        fix = _("Ask the backbone team to return the report.")
+        report.add(RowProblem(row, "", exc.message, fix), limit)
+        return
+    except PermissionDenied:
         report.add(
-            RowProblem(row, "", exc.message, _("Ask the backbone team to return the report.")),
+            RowProblem(
+                None,
+                "",
+                _("You may not save these figures as they are (only the backbone team approves)."),
+                _("Import them as a draft and submit the report for review."),
+            ),
             limit,
         )
         return
-    except (DomainError, PermissionDenied) as exc:
-        report.add(RowProblem(None, "", str(exc), ""), limit)
+    except DomainError as exc:
+        fix = _("Correct the file, or ask the backbone team if the message is unclear.")
+        report.add(RowProblem(None, "", exc.message, fix), limit)
         return
     report.created += result.created
     report.updated += result.updated

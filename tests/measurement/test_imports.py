@@ -408,3 +408,13 @@ def test_a_round_template_filled_in_imports_cleanly(world):
     report = run(world, book.getvalue(), filename="t.xlsx", actor=steward, submission=sub)
     assert (report.rows, report.skipped) == (4, 4)  # read back whole; still empty, so:
     assert not report.ok and "no rows of figures" in report.problems[-1].message
+
+
+def test_a_partner_cannot_approve_their_own_figures_through_an_import(world):
+    report = run(
+        world, HEADER + "screened,A,2023,,9,10,CLINIC,,\n", actor=world["steward"], approve=True
+    )
+    assert not report.ok
+    assert "only the backbone team approves" in report.problems[0].message
+    assert "draft" in report.problems[0].fix
+    assert not Observation.objects.exists()
