@@ -14,11 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from backbone.core.models import Role
-from backbone.measurement import services as s
 from backbone.measurement.imports import import_observations
 from backbone.measurement.models import Observation, ObservationChange
-from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -26,26 +23,8 @@ FOLDER = Path(__file__).parent / "bad_files"
 
 
 @pytest.fixture
-def world():
-    init = f.initiative("city")
-    admin = f.backbone_admin(init)
-    clinic = f.partnership(init, f.organization("Clinic"))
-    clinic.organization.external_code = "CLINIC"
-    clinic.organization.save()
-    other = f.partnership(init, f.organization("Other"))
-    steward = f.member(clinic.organization, Role.DATA_STEWARD)
-    shelter = s.dimension_define(
-        initiative=init,
-        code="shelter",
-        name="Shelter status",
-        members=[("sheltered", "Sheltered"), ("unsheltered", "Unsheltered")],
-    )
-    homeless = f.indicator(init, "homeless", dimensions=[shelter])
-    screened = f.rate_indicator(init, "screened")
-    region = f.place(init, "R")
-    f.place(init, "A", region)
-    f.place(init, "B", region)
-    return locals()
+def world(import_world):
+    return import_world
 
 
 @dataclass(frozen=True)

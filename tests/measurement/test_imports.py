@@ -13,7 +13,6 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook
 
-from backbone.core.models import Role
 from backbone.core.permissions import COMMAND_LINE
 from backbone.measurement import services as s
 from backbone.measurement.imports import import_observations
@@ -23,7 +22,6 @@ from backbone.measurement.models import (
     ObservationStatus,
     RuleSeverity,
 )
-from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -31,26 +29,8 @@ HEADER = "indicator,place,period,value,numerator,denominator,organization,shelte
 
 
 @pytest.fixture
-def world():
-    init = f.initiative("city")
-    admin = f.backbone_admin(init)
-    clinic = f.partnership(init, f.organization("Clinic"))
-    clinic.organization.external_code = "CLINIC"
-    clinic.organization.save()
-    other = f.partnership(init, f.organization("Other"))
-    steward = f.member(clinic.organization, Role.DATA_STEWARD)
-    shelter = s.dimension_define(
-        initiative=init,
-        code="shelter",
-        name="Shelter status",
-        members=[("sheltered", "Sheltered"), ("unsheltered", "Unsheltered")],
-    )
-    homeless = f.indicator(init, "homeless", dimensions=[shelter])
-    screened = f.rate_indicator(init, "screened")
-    region = f.place(init, "R")
-    f.place(init, "A", region)
-    f.place(init, "B", region)
-    return locals()
+def world(import_world):
+    return import_world
 
 
 def run(world, text: str | bytes, *, filename="data.csv", actor=None, **options):
