@@ -50,24 +50,22 @@ def indicator_or_404(user: AnyUser, initiative: Initiative, code: str) -> Indica
     return found
 
 
-def place_or_404(initiative: Initiative, code: str) -> Place:
-    found = Place.objects.filter(initiative=initiative, code__iexact=code.strip()).first()
+def _by_code(model: type[Place] | type[Dimension], initiative: Initiative, code: str, what: str):
+    found = model.objects.filter(initiative=initiative, code__iexact=code.strip()).first()
     if found is None:
         raise NotFound(
-            _("There is no place “%(code)s” in %(initiative)s.")
-            % {"code": code, "initiative": initiative}
+            _("There is no %(what)s “%(code)s” in %(initiative)s.")
+            % {"what": what, "code": code, "initiative": initiative}
         )
     return found
+
+
+def place_or_404(initiative: Initiative, code: str) -> Place:
+    return _by_code(Place, initiative, code, _("place"))
 
 
 def dimension_or_404(initiative: Initiative, code: str) -> Dimension:
-    found = Dimension.objects.filter(initiative=initiative, code__iexact=code.strip()).first()
-    if found is None:
-        raise NotFound(
-            _("There is no dimension “%(code)s” in %(initiative)s.")
-            % {"code": code, "initiative": initiative}
-        )
-    return found
+    return _by_code(Dimension, initiative, code, _("dimension"))
 
 
 def partnership_or_404(initiative: Initiative, code: str) -> Partnership:
