@@ -144,6 +144,8 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 INVITATION_VALID_DAYS = int(env("INVITATION_VALID_DAYS", "7"))
+# The largest file an import accepts, in bytes (docs/tidy-format.md).
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 
 # Login throttling: five wrong passwords in a row for one account from one address locks that
 # combination for a cool-off period; a successful login resets the count.
