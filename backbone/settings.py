@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "ninja",
     "backbone.core",
     "backbone.measurement",
+    "backbone.agenda",
+    "backbone.public",
     "backbone.demo",
     "backbone.api",
 ]

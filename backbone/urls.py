@@ -6,6 +6,8 @@ from backbone.core import views as core_views
 
 urlpatterns = [
     path("", include("backbone.core.urls")),
+    path("i/<slug:slug>/", include("backbone.measurement.urls")),
+    path("public/", include("backbone.public.urls")),
     path("accounts/", include("backbone.core.account_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),

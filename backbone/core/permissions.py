@@ -231,3 +231,12 @@ def may_change_membership(user: AnyUser, membership: Membership, partnership: Pa
     if standing(user, partnership.initiative).admin:
         return True  # including a stray admin role in a partner organization, to correct it
     return membership.role in grantable_roles(user, partnership)
+
+
+def reporting_organization_ids(user: AnyUser, initiative: Initiative) -> frozenset[int]:
+    """The organizations whose figures ``user`` reports in ``initiative`` as a data steward
+    (REPORT_DATA without the admin's reach): their own organizations where they steward data."""
+    s = standing(user, initiative)
+    return frozenset(
+        org_id for org_id, roles in s.roles_by_org.items() if Role.DATA_STEWARD in roles
+    )

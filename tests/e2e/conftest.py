@@ -117,3 +117,19 @@ def new_page(browser: Browser, browser_context_args: dict) -> Iterator[Callable[
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def full_demo(demo: Demo) -> Demo:
+    """The whole demo initiative as ``make demo`` loads it: partners and logins, the HUD counts,
+    the sample partner performance data (with its open 2025 round) and the results framework."""
+    from backbone.core.models import Initiative
+    from backbone.demo.agenda import load_agenda
+    from backbone.demo.hud import load_hud
+    from backbone.demo.performance import load_performance
+
+    initiative = Initiative.objects.get(slug=demo.slug)
+    load_hud(initiative)
+    load_performance(initiative)
+    load_agenda(initiative)
+    return demo

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from backbone.core.models import Initiative
+from backbone.demo.agenda import load_agenda
 from backbone.demo.hud import load_hud
 from backbone.demo.loader import DEMO_PASSWORD, SLUG, load_demo
 from backbone.demo.performance import load_performance
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         initiative = Initiative.objects.get(slug=SLUG)
         hud = load_hud(initiative)
         load_performance(initiative)
+        load_agenda(initiative)
         sample = initiative.indicators.exclude(code=hud.indicator.code).count()
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,43 @@
+"""What every shared-measurement page does first: find the initiative (or the indicator) the
+person may see, and refuse what they may not do. Objects of an initiative the person cannot see
+answer 404, so that a private initiative's existence is not revealed."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from backbone.core.models import Initiative
+from backbone.core.permissions import Action, can
+from backbone.measurement.models import Indicator
+
+
+def initiative_for(
+    request: HttpRequest, slug: str, action: Action = Action.VIEW_INITIATIVE
+) -> Initiative:
+    """The initiative, if the user may see it (404 otherwise) and may do ``action`` (403)."""
+    initiative = get_object_or_404(Initiative, slug=slug)
+    if not can(request.user, Action.VIEW_INITIATIVE, initiative):
+        raise Http404
+    if not can(request.user, action, initiative):
+        raise PermissionDenied
+    return initiative
+
+
+def indicator_for(request: HttpRequest, initiative: Initiative, code: str) -> Indicator:
+    """One of the initiative's indicators that the user may see; 404 for a private indicator
+    the user may not see, as if it did not exist."""
+    indicator = get_object_or_404(Indicator, initiative=initiative, code=code)
+    if not can(request.user, Action.VIEW_INDICATOR, indicator):
+        raise Http404
+    return indicator
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict, *, form=None, status: int | None = None
+) -> HttpResponse:
+    """Render an initiative page; a form with errors answers 422 (htmx swaps it, tests see it)."""
+    if status is None:
+        status = 422 if form is not None and form.errors else 200
+    return render(request, template, context, status=status)
