@@ -70,8 +70,6 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
-    # Only for its bundled Swagger UI files: without it the API docs would load them from a CDN.
-    "ninja",
     "backbone.core",
     "backbone.measurement",
     "backbone.agenda",

@@ -2,9 +2,9 @@
 
 One ``NinjaAPI`` with one router per app. Every error answers ``{"detail": "<plain message>"}``
 (with ``errors`` listing the fields for a malformed request): domain exceptions are mapped here,
-once. The interactive documentation at ``/api/v1/docs`` uses the Swagger UI files bundled with
-django-ninja (served by us, never from a CDN) and no inline script, so it works offline under the
-site's Content Security Policy.
+once. The reference at ``/api/v1/docs`` is rendered on the server from the OpenAPI schema
+(``api/reference.py``): an ordinary accessible page, offline, under the site's Content Security
+Policy.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Swagger
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from backbone.api import core, measurement
 from backbone.api.lookups import NotFound
+from backbone.api.reference import ApiReference
 from backbone.core.errors import ConflictError, DomainError
 
 DESCRIPTION = """\
@@ -35,8 +36,8 @@ api = NinjaAPI(
     version="1",
     description=DESCRIPTION,
     urls_namespace="api-v1",
-    # validatorUrl: Swagger UI would otherwise ask validator.swagger.io for a badge.
-    docs=Swagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0}),
+    # Our own server-rendered reference page (accessible, no JavaScript) instead of Swagger UI.
+    docs=ApiReference(),
 )
 api.add_router("", core.router)
 api.add_router("", measurement.router)
