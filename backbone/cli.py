@@ -1,7 +1,8 @@
 """The `backbone` command: a friendly front door to Django's management commands.
 
 `backbone demo` loads and serves the demo; `backbone demo --no-serve` only loads. Any other
-sub-command is a Django management command (`backbone migrate`, `backbone createsuperuser` …);
+sub-command is a Django management command (`backbone migrate`, `backbone createsuperuser` …;
+`backbone worker` runs the background tasks);
 dashes in its name are read as underscores (`backbone load-metadata` runs `load_metadata`).
 """
 
@@ -17,6 +18,8 @@ def main(argv: list[str] | None = None) -> None:
     if args:
         # `backbone load-metadata` runs the Django command `load_metadata`.
         args[0] = args[0].replace("-", "_")
+        # `backbone worker` runs the background tasks (django-tasks' database worker).
+        args[0] = {"worker": "db_worker"}.get(args[0], args[0])
     if args[:1] == ["demo"]:
         # The demo runs on one laptop over plain HTTP: development settings unless told otherwise.
         os.environ.setdefault("DEBUG", "true")

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "backbone.core",
     "backbone.measurement",
     "backbone.agenda",
@@ -189,6 +191,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Backbone <backbone@localhost>")
+# Where people reach this site: links in emails sent by the background worker (no request there).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+# Background tasks: a queue in the database, run by `backbone worker` (ADR 8).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Security. Production (DEBUG off) is HTTPS-only; `manage.py check --deploy` reports nothing.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
