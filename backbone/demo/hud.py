@@ -26,18 +26,25 @@ from backbone.measurement.models import (
     Indicator,
     Level,
     Observation,
+    ObservationChange,
     ObservationStatus,
     Place,
     Unit,
 )
 from backbone.measurement.periods import PeriodType
-from backbone.measurement.services import breakdown_for, dimension_define, period_for
+from backbone.measurement.services import (
+    breakdown_for,
+    dimension_define,
+    period_for,
+    snapshot,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COC_FILE = DATA_DIR / "hud_pit_coc_2007_2023.csv.gz"
 STATE_FILE = DATA_DIR / "hud_pit_state_panel.csv"
 INDICATOR_CODE = "people-homeless"
 SHELTERED_ONLY = "Sheltered-Only Count"
+LOAD_REASON = "Loaded from HUD's Point-in-Time count (demo data)"
 
 # HUD measure → breakdown members ({} is the total).
 MEASURES: dict[str, dict[str, str]] = {
@@ -170,6 +177,14 @@ def load_hud(initiative: Initiative) -> HudLoad:
             )
         )
     Observation.objects.bulk_create(rows, batch_size=2000)
+    # Every value has its history from version 1, as if recorded through the services.
+    ObservationChange.objects.bulk_create(
+        (
+            ObservationChange(observation=obs, version=1, after=snapshot(obs), reason=LOAD_REASON)
+            for obs in rows
+        ),
+        batch_size=2000,
+    )
     if "2021" in periods:
         notes = [
             Annotation(

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 
 from backbone.core.permissions import COMMAND_LINE
-from backbone.demo.hud import COC_NOTE, YEAR_NOTE, load_hud
+from backbone.demo.hud import COC_NOTE, YEAR_NOTE
 from backbone.measurement import exports
 from backbone.measurement.imports import import_observations
 from backbone.measurement.models import (
@@ -32,6 +32,7 @@ from backbone.measurement.services import (
 )
 from backbone.measurement.tidy import EXPORT_COLUMNS
 from tests import factories as f
+from tests.measurement.conftest import hud_loaded
 
 pytestmark = pytest.mark.django_db
 
@@ -454,17 +455,8 @@ def test_export_to_a_csv_file_starts_with_the_utf8_bom(county, tmp_path):
 @pytest.fixture(scope="module")
 def hud(django_db_setup, django_db_blocker):
     """The HUD counts (32,580 rows) loaded once into a public initiative, removed afterwards."""
-    with django_db_blocker.unblock():
-        initiative = f.initiative("hud-exports", is_public=True)
-        loaded = load_hud(initiative)
-        yield initiative, loaded.indicator
-        loaded.indicator.observations.all().delete()
-        Annotation.objects.filter(indicator=loaded.indicator).delete()
-        loaded.indicator.delete()
-        Period.objects.all().delete()
-        for level in ["CoC", "state", "nation"]:  # children before parents (PROTECT)
-            Place.objects.filter(initiative=initiative, level=level).delete()
-        initiative.delete()
+    with django_db_blocker.unblock(), hud_loaded("hud-exports", is_public=True) as loaded:
+        yield loaded
 
 
 def test_series_command_reproduces_ohio_and_carries_the_2021_caveat(hud):

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from backbone.demo.hud import COC_NOTE, YEAR_NOTE, load_hud, state_totals
-from backbone.measurement.models import Annotation, Breakdown, Period, Place
+from backbone.measurement.models import Breakdown, Period, Place
 from backbone.measurement.selectors import series
-from tests import factories as f
+from tests.measurement.conftest import hud_loaded
 
 pytestmark = pytest.mark.django_db
 
@@ -17,18 +17,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def hud(django_db_setup, django_db_blocker):
     """Loaded once for the module (32,580 rows), removed afterwards."""
-    with django_db_blocker.unblock():
-        initiative = f.initiative("hud")
-        loaded = load_hud(initiative)
-        total = Breakdown.objects.get(initiative=initiative, key="")
-        yield initiative, loaded.indicator, total
-        loaded.indicator.observations.all().delete()
-        Annotation.objects.filter(indicator=loaded.indicator).delete()
-        loaded.indicator.delete()
-        Period.objects.all().delete()
-        for level in ["CoC", "state", "nation"]:  # children before parents (PROTECT)
-            Place.objects.filter(initiative=initiative, level=level).delete()
-        initiative.delete()
+    with django_db_blocker.unblock(), hud_loaded("hud") as (initiative, indicator):
+        yield initiative, indicator, Breakdown.objects.get(initiative=initiative, key="")
 
 
 def _by_year(points):
@@ -103,3 +93,17 @@ def test_ohio_progress_from_2019_is_a_rise_of_ten_percent_so_the_needle_has_not_
     assert round(result.relative_change, 2) == Decimal("10.06")
     assert result.improvement < 0 and not result.needle_moving
     assert "10%" in result.rule.describe()
+
+
+def test_every_loaded_count_has_its_history_from_version_one(hud):
+    from backbone.demo.hud import LOAD_REASON
+    from backbone.measurement.models import ObservationChange
+
+    _initiative, indicator, _total = hud
+    values = indicator.observations.count()
+    changes = ObservationChange.objects.filter(observation__indicator=indicator)
+    assert values == 32_580
+    assert changes.count() == values
+    assert set(changes.values_list("version", "reason", "actor")) == {(1, LOAD_REASON, None)}
+    one = changes.select_related("observation").first()
+    assert Decimal(one.after["value"]) == one.observation.value and one.before is None
