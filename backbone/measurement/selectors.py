@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 
 from backbone.analytics.aggregate import Aggregate, Report, Rule, roll_up
 from backbone.analytics.progress import ChangeBasis, NeedleRule, Progress, progress
@@ -130,3 +132,127 @@ def progress_for(
         target=target,
         breaks=breaks,
     )
+
+
+# --- Reads for the results pages (dashboard, indicator page) --------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current an indicator's figures are at a place: when a figure there was last changed,
+    and when a partner's report holding some of them was last approved (``None``: no report,
+    e.g. figures loaded from a public source)."""
+
+    last_updated: datetime.datetime | None
+    last_approved: datetime.datetime | None
+
+
+def _ancestors(initiative_id: int) -> dict[int, int | None]:
+    return dict(Place.objects.filter(initiative_id=initiative_id).values_list("pk", "parent_id"))
+
+
+def _line(pk: int, parents: dict[int, int | None]) -> list[int]:
+    """``pk`` and the places above it, from the top down."""
+    line: list[int] = []
+    current: int | None = pk
+    while current is not None and current not in line:
+        line.append(current)
+        current = parents.get(current)
+    return line[::-1]
+
+
+def default_place(indicator: Indicator) -> Place | None:
+    """Where the indicator is shown when nobody picked a place: the place its targets are set
+    for (the initiative's own geography), else the smallest place that holds all of its approved
+    figures (for figures from many states, the nation; for one state's regions, the state)."""
+    target_place = (
+        Target.objects.filter(indicator=indicator, place__isnull=False)
+        .order_by("-period__start")
+        .values_list("place_id", flat=True)
+        .first()
+    )
+    if target_place is not None:
+        return Place.objects.get(pk=target_place)
+    ids = list(
+        Observation.objects.filter(indicator=indicator, status=ObservationStatus.APPROVED)
+        .values_list("place_id", flat=True)
+        .distinct()
+    )
+    if not ids:
+        return None
+    parents = _ancestors(indicator.initiative_id)
+    lines = [_line(pk, parents) for pk in ids]
+    common = None
+    for depth in range(min(len(line) for line in lines)):
+        step = {line[depth] for line in lines}
+        if len(step) != 1:
+            break
+        common = step.pop()
+    return Place.objects.get(pk=common) if common is not None else None
+
+
+def place_tree(initiative: Initiative, indicators: Iterable[Indicator]) -> list[tuple[Place, int]]:
+    """The places that hold approved figures of ``indicators`` and every place above them, as
+    ``(place, depth)`` in tree order (a place, then the places below it, by code)."""
+    parents = _ancestors(initiative.pk)
+    with_data = set(
+        Observation.objects.filter(
+            indicator__in=list(indicators), status=ObservationStatus.APPROVED
+        )
+        .values_list("place_id", flat=True)
+        .distinct()
+    )
+    wanted = {pk for place_id in with_data for pk in _line(place_id, parents)}
+    places = Place.objects.in_bulk(list(wanted))
+    children: dict[int | None, list[Place]] = defaultdict(list)
+    for place in places.values():
+        parent = place.parent_id if place.parent_id in wanted else None
+        children[parent].append(place)
+    out: list[tuple[Place, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for place in sorted(children[parent], key=lambda p: p.code):
+            out.append((place, depth))
+            walk(place.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def periods_with_data(indicators: Iterable[Indicator]) -> list[Period]:
+    """The periods that hold approved figures of any of ``indicators``, in time order."""
+    return list(
+        Period.objects.filter(
+            observations__indicator__in=list(indicators),
+            observations__status=ObservationStatus.APPROVED,
+        )
+        .distinct()
+        .order_by("start", "end")
+    )
+
+
+def targets_for(
+    indicator: Indicator, place: Place, breakdowns: Iterable[Breakdown]
+) -> list[Target]:
+    """The targets of ``breakdowns`` that apply at ``place``: set for the place itself or for the
+    whole geography (the place's own wins for the same breakdown and period), by period."""
+    found: dict[tuple[int, int], Target] = {}
+    for target in (
+        Target.objects.filter(indicator=indicator, breakdown__in=list(breakdowns))
+        .filter(Q(place=place) | Q(place=None))
+        .select_related("period", "breakdown")
+        .order_by("period__start", F("place").asc(nulls_first=True))
+    ):
+        found[(target.breakdown_id, target.period_id)] = target
+    return sorted(found.values(), key=lambda t: (t.period.start, t.breakdown.key))
+
+
+def freshness(indicator: Indicator, place: Place) -> Freshness:
+    """When the approved figures of ``indicator`` at ``place`` (and below) last changed and were
+    last approved."""
+    ids, _children = _subtree(place)
+    approved = Observation.objects.filter(
+        indicator=indicator, place_id__in=ids, status=ObservationStatus.APPROVED
+    )
+    found = approved.aggregate(updated=Max("updated_at"), approved=Max("submission__decided_at"))
+    return Freshness(last_updated=found["updated"], last_approved=found["approved"])

@@ -8,4 +8,7 @@ app_name = "public"
 
 urlpatterns = [
     path("<slug:slug>/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/data.csv", views.data_csv, name="data_csv"),
+    path("<slug:slug>/indicators/<slug:code>/", views.indicator, name="indicator"),
+    path("<slug:slug>/indicators/<slug:code>/data.csv", views.indicator_csv, name="indicator_csv"),
 ]

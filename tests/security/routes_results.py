@@ -1,4 +1,8 @@
-"""Who may use the results pages (merged into the matrix by ``test_route_matrix``)."""
+"""Who may use the results pages (merged into the matrix by ``test_route_matrix``).
+
+An indicator page and its download follow the indicator: a public indicator of a public
+initiative is for everyone; a private indicator only for the people who take part (everyone else
+is told it does not exist, as for a private initiative)."""
 
 from __future__ import annotations
 
@@ -6,11 +10,33 @@ from tests.security.matrix import (  # noqa: F401
     A_ADMIN,
     A_VIEW,
     EVERYONE,
+    HIDDEN,
     P_ADMIN,
     Page,
     initiative_pages,
     who,
 )
 
+# Nobody in the matrix takes part in P but the superuser.
+P_PRIVATE = who(ok={"superuser"}, rest=HIDDEN)
+
+
+def indicator(slug: str, attribute: str):
+    return lambda w: {"slug": slug, "code": getattr(w, attribute).code}
+
+
+def indicator_pages() -> list[Page]:
+    return [
+        Page("A/public", indicator("a", "a_public_indicator"), A_VIEW),
+        Page("A/private", indicator("a", "a_private_indicator"), A_VIEW),
+        Page("P/public", indicator("p", "p_public_indicator"), EVERYONE),
+        Page("P/private", indicator("p", "p_private_indicator"), P_PRIVATE),
+        # Another initiative's indicator is not found under this one.
+        Page("P/B's", indicator("p", "b_indicator"), who(rest=HIDDEN)),
+    ]
+
+
 EXPECTED: dict[str, list[Page]] = {}
 EXPECTED["measurement:dashboard"] = initiative_pages(A_VIEW, EVERYONE, form=False)
+EXPECTED["measurement:indicator_detail"] = indicator_pages()
+EXPECTED["measurement:indicator_download"] = indicator_pages()

@@ -6,4 +6,10 @@ from backbone.measurement.views import results
 
 urlpatterns = [
     path("results/", results.dashboard, name="dashboard"),
+    path("indicators/<str:code>/", results.indicator_detail, name="indicator_detail"),
+    path(
+        "indicators/<str:code>/download/",
+        results.indicator_download,
+        name="indicator_download",
+    ),
 ]

@@ -14,6 +14,9 @@
       renderer: "svg",
       actions: false,
       defaultStyle: false,
+      // The tooltip's own style sheet would be an inline <style> (refused by the CSP): its
+      // look is in results.css instead.
+      tooltip: { disableDefaultStyle: true },
       ast: true,
       expr: globalThis.vegaExpressionInterpreter,
     }).then(function () {
