@@ -41,7 +41,7 @@ def template_columns(submission: Submission) -> tuple[str, ...]:
     )
 
 
-def _usual_places(submission: Submission) -> list[Place]:
+def usual_places(submission: Submission) -> list[Place]:
     """Where the partner reported these indicators most recently before this round."""
     rnd = submission.round
     earlier = Observation.objects.filter(
@@ -59,7 +59,7 @@ def _usual_places(submission: Submission) -> list[Place]:
 def template_rows(submission: Submission) -> Iterator[dict[str, object]]:
     rnd = submission.round
     org = submission.organization
-    places: list[Place | None] = [*_usual_places(submission)] or [None]
+    places: list[Place | None] = [*usual_places(submission)] or [None]
     for indicator in rnd.indicators.order_by("code"):
         groups: list[dict[str, str]] = [{}]
         for dimension in indicator.dimensions.order_by("code"):
