@@ -72,7 +72,7 @@ def _rows(points: Iterable[Mapping[str, Any]], group_field: str | None) -> list[
     return rows
 
 
-def _config(number_format: str = ",") -> dict:
+def _config(number_format: str = ",~f") -> dict:
     return {
         "font": FONT,
         "numberFormat": number_format,
@@ -101,7 +101,7 @@ def trend_spec(
     group_field: str | None = None,
     group_title: str = "",
     x_title: str = "",
-    y_format: str = ",",
+    y_format: str = ",~f",
     time_format: str = "%Y",
     tick_interval: str | None = "year",
     height: int = 260,

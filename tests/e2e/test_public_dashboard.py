@@ -48,7 +48,7 @@ def test_anonymous_visitor_reads_the_public_dashboard(page: Page, full_demo, new
     ).to_be_visible()
     expect(page.locator('[data-chart="chart-everyone"][data-chart-ready="true"]')).to_be_visible()
     expect(
-        page.get_by_role("table", name="People experiencing homelessness in OH, every period")
+        page.get_by_role("table", name="People experiencing homelessness in Ohio, every period")
     ).to_be_visible()
     # The HUD 2021 caveat is on the page.
     expect(page.locator("#notes").get_by_text("2021: because of COVID-19")).to_be_visible()

@@ -406,7 +406,7 @@ def _chart(indicator: Indicator, place: Place, table: IndicatorTable, baseline, 
         annotations=notes,
         group_field="group" if grouped else None,
         group_title=_("Group"),
-        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",",
+        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",~f",
     )
 
 
