@@ -1,15 +1,499 @@
-"""The library pages."""
+"""The indicator library: where the backbone sets up what is measured (indicators, the groups
+figures are split by, places) and the results framework (goals → outcomes → indicators).
+
+Every page is for people who may manage the initiative's measurement; others get 403 (or 404
+for an initiative they cannot see). Views parse, look up, call a service, render.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backbone.agenda import services as agenda_services
+from backbone.agenda.forms import GoalEditForm, GoalForm, OutcomeEditForm, OutcomeForm
+from backbone.agenda.models import Goal, Outcome
+from backbone.core.errors import ConflictError, DomainError
+from backbone.core.models import Initiative
 from backbone.core.permissions import Action
+from backbone.measurement import library as lib
+from backbone.measurement.forms import (
+    DimensionEditForm,
+    DimensionForm,
+    IndicatorCreateForm,
+    IndicatorEditForm,
+    PlaceEditForm,
+    PlaceForm,
+)
+from backbone.measurement.models import Dimension, Indicator, Place
 from backbone.measurement.views.common import initiative_for, render_page
+
+T = "measurement/library/"
+
+
+def _manager(request: HttpRequest, slug: str) -> Initiative:
+    return initiative_for(request, slug, Action.MANAGE_MEASUREMENT)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _save(
+    request: HttpRequest, form, write: Callable[[], object], done: str
+) -> HttpResponse | None:
+    """Run the service write for a valid form. Returns the redirect after success (or after a
+    conflict: the page afresh, showing what the other person saved); ``None`` when the form now
+    carries the errors to show again."""
+    try:
+        write()
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect(request.get_full_path())
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+    else:
+        messages.success(request, done)
+        return redirect("measurement:library", slug=request.resolver_match.kwargs["slug"])
+    return None
+
+
+def _form_page(request, initiative, form, *, title: str, intro: str, **extra):
+    context = {"initiative": initiative, "form": form, "title": title, "intro": intro, **extra}
+    return render_page(request, T + "form.html", context, form=form)
 
 
 @login_required
 def library(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = initiative_for(request, slug, Action.MANAGE_MEASUREMENT)
-    return render_page(request, "measurement/placeholder.html", {"initiative": initiative})
+    initiative = _manager(request, slug)
+    indicators = (
+        Indicator.objects.filter(initiative=initiative)
+        .prefetch_related("outcomes", "dimensions")
+        .order_by("code")
+    )
+    dimensions = (
+        Dimension.objects.filter(initiative=initiative)
+        .prefetch_related("members")
+        .annotate(indicator_count=Count("indicators"))
+    )
+    goals = Goal.objects.filter(initiative=initiative).prefetch_related(
+        Prefetch("outcomes", queryset=Outcome.objects.prefetch_related("indicators"))
+    )
+    context = {
+        "initiative": initiative,
+        "indicators": indicators,
+        "dimensions": dimensions,
+        "place_tree": lib.place_tree(initiative),
+        "goals": goals,
+    }
+    return render_page(request, T + "library.html", context)
+
+
+# --- Indicators ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_create(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _manager(request, slug)
+    form = IndicatorCreateForm(request.POST or None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in lib.INDICATOR_CREATE_FIELDS}
+        done = _save(
+            request,
+            form,
+            lambda: lib.indicator_create(
+                actor=request.user,
+                initiative=initiative,
+                data=data,
+                dimensions=list(form.cleaned_data["dimensions"]),
+                baseline_period=form.cleaned_data["baseline_period"],
+            ),
+            _("The indicator %(name)s was added.") % {"name": data["name"]},
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        initiative,
+        form,
+        title=_("New indicator"),
+        intro=_(
+            "An indicator is a figure every partner reports the same way. Each field below says "
+            "what it means; the code and how often it is reported cannot change later."
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    initiative = _manager(request, slug)
+    indicator = get_object_or_404(Indicator, initiative=initiative, code=code)
+    form = IndicatorEditForm(
+        request.POST or None,
+        # A copy: form validation writes into its instance, the service decides what is saved.
+        instance=Indicator.objects.get(pk=indicator.pk),
+        initial={"version": indicator.version},
+        initiative=initiative,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {k: data[k] for k in lib.INDICATOR_EDIT_FIELDS if k in data}
+        done = _save(
+            request,
+            form,
+            lambda: lib.indicator_edit(
+                actor=request.user,
+                indicator=indicator,
+                changes=changes,
+                expected_version=data["version"],
+                dimensions=list(data["dimensions"]),
+                baseline_period=data["baseline_period"],
+                effective_period=data["effective_period"],
+                reason=data["reason"],
+            ),
+            _("The indicator %(name)s was saved.") % {"name": data["name"]},
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        initiative,
+        form,
+        title=_("Edit %(name)s") % {"name": indicator.name},
+        intro=_(
+            "Names, help and checks can change at any time. Changing what is measured — the "
+            "definition, unit, rate base, how figures are combined, the numerator or the "
+            "denominator — starts a new version: say from which period and why, and charts will "
+            "show a break there."
+        ),
+        facts=[
+            (_("Code"), indicator.code),
+            (_("Reported every"), indicator.get_period_type_display()),
+            (_("Definition version"), indicator.definition_version),
+        ],
+        revisions=indicator.revisions.select_related("effective_period", "changed_by"),
+    )
+
+
+# --- Dimensions ---------------------------------------------------------------------------
+
+DIMENSION_INTRO = _(
+    "A dimension is a way to split figures into groups — race and ethnicity, age, household "
+    "type — so gaps between groups can be seen. Indicators list the dimensions partners may use."
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dimension_create(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _manager(request, slug)
+    form = DimensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _save(
+            request,
+            form,
+            lambda: lib.dimension_create(
+                actor=request.user,
+                initiative=initiative,
+                code=data["code"],
+                name=data["name"],
+                members=data["members"],
+            ),
+            _("The dimension %(name)s was added.") % {"name": data["name"]},
+        )
+        if done:
+            return done
+    return _form_page(request, initiative, form, title=_("New dimension"), intro=DIMENSION_INTRO)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dimension_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _manager(request, slug)
+    dimension = get_object_or_404(Dimension, initiative=initiative, pk=pk)
+    members = [(m.code, m.name) for m in dimension.members.order_by("sort_order", "pk")]
+    form = DimensionEditForm(
+        request.POST or None,
+        initial={
+            "name": dimension.name,
+            "members": members,
+            "state": lib.dimension_state(dimension),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _save(
+            request,
+            form,
+            lambda: lib.dimension_update(
+                actor=request.user,
+                dimension=dimension,
+                name=data["name"],
+                members=data["members"],
+                expected_state=data["state"],
+            ),
+            _("The dimension %(name)s was saved.") % {"name": data["name"]},
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        initiative,
+        form,
+        title=_("Edit %(name)s") % {"name": dimension.name},
+        intro=DIMENSION_INTRO,
+        facts=[(_("Code"), dimension.code)],
+    )
+
+
+# --- Places -------------------------------------------------------------------------------
+
+PLACE_INTRO = _(
+    "Places are where figures are counted: the state, counties or Continuums of Care, cities, "
+    "neighbourhoods or schools. Each lies within a larger one, which makes the map of the "
+    "initiative’s geography."
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def place_create(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _manager(request, slug)
+    form = PlaceForm(request.POST or None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _save(
+            request,
+            form,
+            lambda: lib.place_create(actor=request.user, initiative=initiative, **data),
+            _("The place %(name)s was added.") % {"name": data["name"]},
+        )
+        if done:
+            return done
+    return _form_page(request, initiative, form, title=_("New place"), intro=PLACE_INTRO)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def place_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _manager(request, slug)
+    place = get_object_or_404(Place, initiative=initiative, pk=pk)
+    form = PlaceEditForm(
+        request.POST or None,
+        initiative=initiative,
+        exclude=place,
+        initial={
+            "name": place.name,
+            "level": place.level,
+            "parent": place.parent_id,
+            "state": lib.place_state(place),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _save(
+            request,
+            form,
+            lambda: lib.place_update(
+                actor=request.user,
+                place=place,
+                name=data["name"],
+                level=data["level"],
+                parent=data["parent"],
+                expected_state=data["state"],
+            ),
+            _("The place %(name)s was saved.") % {"name": data["name"]},
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        initiative,
+        form,
+        title=_("Edit %(name)s") % {"name": place.name},
+        intro=PLACE_INTRO,
+        facts=[(_("Code"), place.code)],
+    )
+
+
+# --- Goals and outcomes -------------------------------------------------------------------
+
+GOAL_INTRO = _(
+    "Goals are the long-term aims of the common agenda. Under each goal, outcomes name the "
+    "changes in people’s lives the partners work toward, and the indicators that show them."
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _manager(request, slug)
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _save(
+            request,
+            form,
+            lambda: agenda_services.goal_create(actor=request.user, initiative=initiative, **data),
+            _("The goal %(title)s was added.") % {"title": data["title"]},
+        )
+        if done:
+            return done
+    return _form_page(request, initiative, form, title=_("New goal"), intro=GOAL_INTRO)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _manager(request, slug)
+    goal = get_object_or_404(Goal, initiative=initiative, pk=pk)
+    form = GoalEditForm(
+        request.POST or None,
+        initial={"title": goal.title, "description": goal.description, "version": goal.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        done = _save(
+            request,
+            form,
+            lambda: agenda_services.goal_update(
+                actor=request.user, goal=goal, changes=data, expected_version=version
+            ),
+            _("The goal %(title)s was saved.") % {"title": data["title"]},
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        initiative,
+        form,
+        title=_("Edit the goal %(title)s") % {"title": goal.title},
+        intro=GOAL_INTRO,
+    )
+
+
+def _step(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("step", ""))
+    except ValueError:
+        return 0
+
+
+@login_required
+@require_POST
+def goal_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _manager(request, slug)
+    goal = get_object_or_404(Goal, initiative=initiative, pk=pk)
+    try:
+        agenda_services.goal_move(actor=request.user, goal=goal, step=_step(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The goal %(title)s was moved.") % {"title": goal.title})
+    return redirect("measurement:library", slug=initiative.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outcome_create(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _manager(request, slug)
+    initial = {}
+    if request.GET.get("goal", "").isdigit():
+        initial["goal"] = int(request.GET["goal"])
+    form = OutcomeForm(request.POST or None, initiative=initiative, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _save(
+            request,
+            form,
+            lambda: agenda_services.outcome_create(
+                actor=request.user,
+                goal=data["goal"],
+                title=data["title"],
+                description=data["description"],
+                indicators=list(data["indicators"]),
+            ),
+            _("The outcome %(title)s was added.") % {"title": data["title"]},
+        )
+        if done:
+            return done
+    return _form_page(request, initiative, form, title=_("New outcome"), intro=GOAL_INTRO)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outcome_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _manager(request, slug)
+    outcome = get_object_or_404(
+        Outcome.objects.select_related("goal__initiative"), goal__initiative=initiative, pk=pk
+    )
+    form = OutcomeEditForm(
+        request.POST or None,
+        initiative=initiative,
+        initial={
+            "goal": outcome.goal_id,
+            "title": outcome.title,
+            "description": outcome.description,
+            "indicators": list(outcome.indicators.values_list("pk", flat=True)),
+            "version": outcome.version,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        indicators = list(data.pop("indicators"))
+        version = data.pop("version")
+        done = _save(
+            request,
+            form,
+            lambda: agenda_services.outcome_update(
+                actor=request.user,
+                outcome=outcome,
+                changes=data,
+                expected_version=version,
+                indicators=indicators,
+            ),
+            _("The outcome %(title)s was saved.") % {"title": data["title"]},
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        initiative,
+        form,
+        title=_("Edit the outcome %(title)s") % {"title": outcome.title},
+        intro=GOAL_INTRO,
+    )
+
+
+@login_required
+@require_POST
+def outcome_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _manager(request, slug)
+    outcome = get_object_or_404(
+        Outcome.objects.select_related("goal__initiative"), goal__initiative=initiative, pk=pk
+    )
+    try:
+        agenda_services.outcome_move(actor=request.user, outcome=outcome, step=_step(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The outcome %(title)s was moved.") % {"title": outcome.title})
+    return redirect("measurement:library", slug=initiative.slug)
