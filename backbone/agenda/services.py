@@ -14,37 +14,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from backbone.agenda.models import Goal, Outcome
 from backbone.core import audit, permissions
-from backbone.core.errors import ConflictError, DomainError
-from backbone.core.models import AuditEvent, Initiative
+from backbone.core.errors import DomainError
+from backbone.core.models import Initiative
 from backbone.core.permissions import Action, AnyUser
 from backbone.measurement.models import Indicator
 
 GOAL_FIELDS = ("title", "description")
 OUTCOME_FIELDS = ("title", "description", "goal")
-
-
-def _conflict(obj: models.Model) -> ConflictError:
-    last = (
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .select_related("actor")
-        .first()
-    )
-    who = str(last.actor) if last and last.actor else _("someone else")
-    return ConflictError(
-        _(
-            "%(who)s changed this while you were editing it, so nothing of yours was saved. "
-            "The page now shows what they saved: make your change again if it is still needed."
-        )
-        % {"who": who},
-        changed_by=who,
-        changed_at=last.at if last else None,
-    )
 
 
 def _versioned_save(obj: Goal | Outcome, changes: Mapping[str, Any], expected_version: int) -> None:
@@ -55,7 +37,7 @@ def _versioned_save(obj: Goal | Outcome, changes: Mapping[str, Any], expected_ve
         .update(**changes, version=F("version") + 1)
     )
     if updated == 0:
-        raise _conflict(obj)
+        raise audit.conflict(obj)
     for name, value in changes.items():
         setattr(obj, name, value)
     obj.version = expected_version + 1

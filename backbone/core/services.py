@@ -24,9 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backbone.core import audit, permissions
-from backbone.core.errors import ConflictError, DomainError, InvitationInvalid
+from backbone.core.errors import DomainError, InvitationInvalid
 from backbone.core.models import (
-    AuditEvent,
     Initiative,
     Invitation,
     Membership,
@@ -58,22 +57,7 @@ def _versioned_update(obj: models.Model, *, changes: dict[str, Any], expected_ve
         **changes, version=F("version") + 1
     )
     if updated == 0:
-        last = (
-            AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-            .select_related("actor")
-            .first()
-        )
-        who = str(last.actor) if last and last.actor else _("someone else")
-        when = last.at if last else None
-        raise ConflictError(
-            _(
-                "%(who)s changed this while you were editing it, so nothing of yours was saved. "
-                "The page now shows what they saved: make your change again if it is still needed."
-            )
-            % {"who": who},
-            changed_by=who,
-            changed_at=when,
-        )
+        raise audit.conflict(obj)
     for field, value in changes.items():
         setattr(obj, field, value)
     obj.version = expected_version + 1  # type: ignore[attr-defined]

@@ -25,8 +25,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from backbone.core import audit, permissions
-from backbone.core.errors import ConflictError, DomainError
-from backbone.core.models import AuditEvent, Initiative
+from backbone.core.errors import DomainError
+from backbone.core.models import Initiative
 from backbone.core.permissions import Action, AnyUser
 from backbone.measurement import services
 from backbone.measurement.models import (
@@ -67,25 +67,6 @@ INDICATOR_EDIT_FIELDS = (*services.DEFINITION_FIELDS, *services.PLAIN_FIELDS)
 
 
 # --- Conflicts ----------------------------------------------------------------------------
-
-
-def _conflict(obj: Any) -> ConflictError:
-    """A refusal naming who changed ``obj`` last (from the audit trail) and when."""
-    last = (
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .select_related("actor")
-        .first()
-    )
-    who = str(last.actor) if last and last.actor else _("someone else")
-    return ConflictError(
-        _(
-            "%(who)s changed this while you were editing it, so nothing of yours was saved. "
-            "The page now shows what they saved: make your change again if it is still needed."
-        )
-        % {"who": who},
-        changed_by=who,
-        changed_at=last.at if last else None,
-    )
 
 
 def _fingerprint(data: object) -> str:
@@ -246,7 +227,7 @@ def indicator_edit(
     permissions.require(actor, Action.MANAGE_MEASUREMENT, indicator.initiative)
     fresh = Indicator.objects.select_for_update().get(pk=indicator.pk)
     if fresh.version != expected_version:
-        raise _conflict(indicator)
+        raise audit.conflict(indicator)
     unknown = set(changes) - set(INDICATOR_EDIT_FIELDS)
     if unknown:
         raise DomainError(_("These cannot be changed: %(f)s.") % {"f": ", ".join(sorted(unknown))})
@@ -381,7 +362,7 @@ def dimension_update(
     permissions.require(actor, Action.MANAGE_MEASUREMENT, dimension.initiative)
     locked = Dimension.objects.select_for_update().get(pk=dimension.pk)
     if dimension_state(locked) != expected_state:
-        raise _conflict(dimension)
+        raise audit.conflict(dimension)
     locked.name = name.strip()
     locked.full_clean(exclude=["initiative"], validate_unique=False)
     cleaned = _clean_members(members)
@@ -503,7 +484,7 @@ def place_update(
     permissions.require(actor, Action.MANAGE_MEASUREMENT, place.initiative)
     locked = Place.objects.select_for_update().get(pk=place.pk)
     if place_state(locked) != expected_state:
-        raise _conflict(place)
+        raise audit.conflict(place)
     fields = ["name", "level", "parent"]
     before = audit.snapshot(locked, fields)
     locked.name, locked.level, locked.parent = name.strip(), level.strip(), parent
