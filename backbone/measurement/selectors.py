@@ -77,9 +77,13 @@ def series(
     rule, base = Rule(indicator.aggregation), Decimal(indicator.rate_base)
     notes: dict[int, list[str]] = defaultdict(list)
     not_comparable: set[int] = set()
-    for period_id, place_id, text, breaks in Annotation.objects.filter(
-        indicator=indicator
-    ).values_list("period_id", "place_id", "text", "breaks_comparability"):
+    # Notes for all places first, then place notes, in the order written: the same on every
+    # database (the chart labels a period with its first note).
+    for period_id, place_id, text, breaks in (
+        Annotation.objects.filter(indicator=indicator)
+        .order_by(F("place_id").asc(nulls_first=True), "pk")
+        .values_list("period_id", "place_id", "text", "breaks_comparability")
+    ):
         if (place_id is None or place_id in ids) and text not in notes[period_id]:
             notes[period_id].append(text)
             if breaks:
