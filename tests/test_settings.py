@@ -55,3 +55,17 @@ def test_production_responses_carry_security_headers(client, db):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_collectstatic_succeeds_with_the_production_storage(tmp_path, settings):
+    """Production serves hashed static files; every vendored file must pass the manifest step
+    (a vendored script pointing to a source map that is not shipped would break every page)."""
+    from django.core.management import call_command
+
+    from backbone import settings as production
+
+    settings.STORAGES = production.STORAGES
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert (tmp_path / "staticfiles.json").exists()
+    assert any((tmp_path / "vendor" / "vega").glob("vega-embed.min.*.js"))
