@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast e2e lint format clean
+.PHONY: demo test test-fast e2e lint format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## make bench: the benchmark suite on SQLite and PostgreSQL (127.0.0.1:5432, user postgres),
+## written to docs/benchmarks.md. Smaller: make bench BENCH_OBSERVATIONS=1000000
+BENCH_OBSERVATIONS ?= 10000000
+BENCH_IMPORT_ROWS  ?= 1000000
+BENCH_DATABASES    ?= sqlite,postgresql
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --observations $(BENCH_OBSERVATIONS) \
+		--import-rows $(BENCH_IMPORT_ROWS) --databases $(BENCH_DATABASES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
