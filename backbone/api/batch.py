@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from backbone.api.schemas import RowIn
 from backbone.core.models import Initiative
 from backbone.core.permissions import AnyUser
-from backbone.measurement.imports import ImportReport, Table, import_table
+from backbone.measurement.files import Table
+from backbone.measurement.imports import ImportReport, import_table
 from backbone.measurement.models import Dimension
 from backbone.measurement.tidy import (
     KEY_COLUMNS,

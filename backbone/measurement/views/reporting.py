@@ -33,7 +33,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backbone.core.errors import ConflictError, DomainError
 from backbone.core.permissions import Action, reporting_organization_ids
 from backbone.measurement import reporting as r
-from backbone.measurement.imports import ImportReport, import_observations, max_bytes
+from backbone.measurement.files import max_bytes
+from backbone.measurement.imports import ImportReport, import_observations
 from backbone.measurement.models import Submission
 from backbone.measurement.round_templates import write_template
 from backbone.measurement.services import Locked, ValidationFailed, observations_record
