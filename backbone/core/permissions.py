@@ -240,3 +240,27 @@ def reporting_organization_ids(user: AnyUser, initiative: Initiative) -> frozens
     return frozenset(
         org_id for org_id, roles in s.roles_by_org.items() if Role.DATA_STEWARD in roles
     )
+
+
+def may_report_for(user: AnyUser, initiative: Initiative, organization_id: int | None) -> bool:
+    """May ``user`` report figures for this organization in ``initiative`` (REPORT_DATA on its
+    partnership)? Community-wide figures (no organization) are the backbone's
+    (MANAGE_MEASUREMENT). An organization that is not a partner here: no."""
+    if organization_id is None:
+        return can(user, Action.MANAGE_MEASUREMENT, initiative)
+    partnership = Partnership.objects.filter(
+        initiative=initiative, organization_id=organization_id
+    ).first()
+    if partnership is None:
+        return False
+    partnership.initiative = initiative
+    return can(user, Action.REPORT_DATA, partnership)
+
+
+def may_see_history(user: AnyUser, initiative: Initiative, organization_id: int | None) -> bool:
+    """The history of a value: the backbone sees every value's; a partner's data stewards see
+    their own organization's values (read only; restoring is the backbone's). A community-wide
+    value's history is the backbone's alone."""
+    if can(user, Action.REVIEW_DATA, initiative):
+        return True
+    return organization_id is not None and may_report_for(user, initiative, organization_id)

@@ -21,8 +21,14 @@ from django.db.models import Count, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from backbone.core.models import Initiative, Partnership
-from backbone.core.permissions import Action, AnyUser, can, reporting_organization_ids
+from backbone.core.models import Initiative
+from backbone.core.permissions import (
+    Action,
+    AnyUser,
+    can,
+    may_report_for,
+    reporting_organization_ids,
+)
 from backbone.measurement.models import (
     Aggregation,
     Breakdown,
@@ -80,13 +86,7 @@ def submission_for(user: AnyUser, initiative: Initiative, pk: int) -> Submission
 
 
 def may_report(user: AnyUser, submission: Submission) -> bool:
-    partnership = Partnership.objects.filter(
-        initiative=submission.round.initiative, organization=submission.organization
-    ).first()
-    if partnership is None:
-        return False
-    partnership.initiative = submission.round.initiative
-    return can(user, Action.REPORT_DATA, partnership)
+    return may_report_for(user, submission.round.initiative, submission.organization_id)
 
 
 def status_words(submission: Submission) -> str:

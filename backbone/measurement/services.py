@@ -231,19 +231,14 @@ class _Authority:
     def check_report(self, organization: Organization | None) -> None:
         key = organization.pk if organization else None
         if key not in self._orgs:
-            if organization is None:
-                allowed = permissions.can(self.actor, Action.MANAGE_MEASUREMENT, self.initiative)
-            else:
-                partnership = Partnership.objects.filter(
-                    initiative=self.initiative, organization=organization
-                ).first()
-                if partnership is None:
-                    raise DomainError(
-                        _("%(org)s is not a partner of this initiative.") % {"org": organization}
-                    )
-                partnership.initiative = self.initiative
-                allowed = permissions.can(self.actor, Action.REPORT_DATA, partnership)
-            self._orgs[key] = allowed
+            partner = Partnership.objects.filter(
+                initiative=self.initiative, organization=organization
+            )
+            if organization is not None and not partner.exists():
+                raise DomainError(
+                    _("%(org)s is not a partner of this initiative.") % {"org": organization}
+                )
+            self._orgs[key] = permissions.may_report_for(self.actor, self.initiative, key)
         if not self._orgs[key]:
             raise PermissionDenied(Action.REPORT_DATA.value)
 
@@ -435,7 +430,9 @@ def observation_record(
 def observation_restore(
     *, actor: AnyUser, observation: Observation, version: int, expected_version: int
 ) -> Observation:
-    """Put back the figures an observation had at ``version`` — as a new, audited version."""
+    """Put back the figures an observation had at ``version`` — as a new, audited version.
+    Restoring is the backbone's (reviewers), never a partner's."""
+    permissions.require(actor, Action.REVIEW_DATA, observation.indicator.initiative)
     change = ObservationChange.objects.get(observation=observation, version=version)
     old = change.after
     figures = Figures(

@@ -22,7 +22,14 @@ from backbone.core.models import (
     Role,
     User,
 )
-from backbone.core.permissions import Action, can, grantable_roles, may_change_membership
+from backbone.core.permissions import (
+    Action,
+    can,
+    grantable_roles,
+    may_change_membership,
+    may_report_for,
+    may_see_history,
+)
 from backbone.measurement.models import Indicator
 from tests import factories as f
 
@@ -317,3 +324,29 @@ def test_an_inactive_superuser_is_no_operator(world):
     root = world.users["superuser"]
     root.is_active = False
     assert not is_operator(root)
+
+
+# Reporting for an organization, and seeing a value's history, by whose value it is.
+VALUE_OWNERS = {
+    "x": {"report": {"data_steward", *ADMINS}, "history": {"data_steward", *ADMINS}},
+    "y": {"report": ADMINS, "history": ADMINS},
+    # A community-wide figure (no organization) is the backbone's to report and to trace.
+    "community": {"report": ADMINS, "history": ADMINS},
+    # An organization that is no partner here: nobody reports for it; only reviewers see.
+    "stranger": {"report": set(), "history": ADMINS},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("owner", VALUE_OWNERS)
+def test_who_reports_for_and_traces_whose_values(world, role, owner):
+    org_id = {
+        "x": world.x.organization_id,
+        "y": world.y.organization_id,
+        "community": None,
+        "stranger": f.organization("Stranger").pk,
+    }[owner]
+    user = world.users[role]
+    expected = VALUE_OWNERS[owner]
+    assert may_report_for(user, world.a, org_id) is (role in expected["report"])
+    assert may_see_history(user, world.a, org_id) is (role in expected["history"])

@@ -210,11 +210,24 @@ def test_restore_puts_an_old_version_back_as_a_new_version(world):
     obs = s.observation_record(
         actor=steward, entry=entry(world, numerator=1, denominator=10, expected_version=1)
     )
-    obs = s.observation_restore(actor=steward, observation=obs, version=1, expected_version=2)
+    admin = world["admin"]
+    obs = s.observation_restore(actor=admin, observation=obs, version=1, expected_version=2)
     assert obs.version == 3 and obs.numerator == 9
     assert obs.changes.get(version=3).reason == "Restored version 1"
     with pytest.raises(ConflictError):
-        s.observation_restore(actor=steward, observation=obs, version=2, expected_version=2)
+        s.observation_restore(actor=admin, observation=obs, version=2, expected_version=2)
+
+
+def test_a_partner_cannot_restore_even_its_own_draft(world):
+    steward = world["steward"]
+    s.observation_record(actor=steward, entry=entry(world, numerator=9, denominator=10))
+    obs = s.observation_record(
+        actor=steward, entry=entry(world, numerator=1, denominator=10, expected_version=1)
+    )
+    with pytest.raises(PermissionDenied):
+        s.observation_restore(actor=steward, observation=obs, version=1, expected_version=2)
+    obs.refresh_from_db()
+    assert (obs.version, obs.numerator) == (2, 1) and obs.changes.count() == 2
 
 
 def test_a_changed_definition_is_a_new_version_with_a_series_break(world):

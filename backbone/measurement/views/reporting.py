@@ -52,13 +52,14 @@ def reporting(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = initiative_for(request, slug, Action.VIEW_PRIVATE)
     today = timezone.localdate()
     open_lines, past_lines = r.reporting_home(request.user, initiative, today)
+    for_everyone = r.reports_for_everyone(request.user, initiative)
     context = {
         "initiative": initiative,
         "open_lines": open_lines,
         "past_lines": past_lines,
-        "for_everyone": r.reports_for_everyone(request.user, initiative),
-        "reports_at_all": bool(reporting_organization_ids(request.user, initiative))
-        or r.reports_for_everyone(request.user, initiative),
+        "for_everyone": for_everyone,
+        "reports_at_all": for_everyone
+        or bool(reporting_organization_ids(request.user, initiative)),
         "today": today,
     }
     return render_page(request, "measurement/reporting/home.html", context)

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backbone.core.errors import ConflictError, DomainError
-from backbone.core.models import Initiative, Organization, Partnership
-from backbone.core.permissions import Action, AnyUser, can
+from backbone.core.models import Initiative, Organization
+from backbone.core.permissions import Action, can, may_see_history
 from backbone.measurement import review as reads
 from backbone.measurement import services
 from backbone.measurement.models import (
@@ -303,22 +303,6 @@ def round_open(request: HttpRequest, slug: str) -> HttpResponse:
 # --- The history of one value ---------------------------------------------------------------
 
 
-def may_see_history(user: AnyUser, initiative: Initiative, observation: Observation) -> bool:
-    """The backbone sees every value's history; a partner's people with the right to report its
-    figures (its data stewards) see the history of their own organization's values."""
-    if can(user, Action.REVIEW_DATA, initiative):
-        return True
-    if observation.organization_id is None:
-        return False
-    partnership = Partnership.objects.filter(
-        initiative=initiative, organization_id=observation.organization_id
-    ).first()
-    if partnership is None:
-        return False
-    partnership.initiative = initiative
-    return can(user, Action.REPORT_DATA, partnership)
-
-
 def _observation(request: HttpRequest, initiative: Initiative, observation_pk: int) -> Observation:
     observation = get_object_or_404(
         Observation.objects.filter(indicator__initiative=initiative).select_related(
@@ -328,7 +312,7 @@ def _observation(request: HttpRequest, initiative: Initiative, observation_pk: i
     )
     if not can(request.user, Action.VIEW_INDICATOR, observation.indicator):
         raise Http404
-    if not may_see_history(request.user, initiative, observation):
+    if not may_see_history(request.user, initiative, observation.organization_id):
         raise PermissionDenied
     return observation
 
