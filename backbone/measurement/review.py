@@ -26,13 +26,14 @@ from backbone.measurement.models import (
     Observation,
     ObservationChange,
     ObservationStatus,
+    Period,
     Quality,
     ReportingRound,
     Submission,
     SubmissionStatus,
     Unit,
 )
-from backbone.measurement.services import FIGURE_FIELDS, snapshot
+from backbone.measurement.services import FIGURE_FIELDS, series_breaks, snapshot
 from backbone.measurement.validation import Figures, Problem, check_figures, check_parts
 
 # A change from the previous period is "large" — worth a second look — when a value moves by a
@@ -152,6 +153,8 @@ class ValueRow:
     previous: Observation | None
     change: Change | None
     problems: tuple[Problem, ...]
+    # Set when the indicator's definition changed between the two periods: no change is shown.
+    not_comparable: str = ""
 
     @property
     def indicator(self) -> Indicator:
@@ -223,16 +226,33 @@ def comparison(submission: Submission) -> list[ValueRow]:
     place and group, with the change and the value's own problems (``check_figures``)."""
     observations = _observations(submission)
     previous = _previous(observations, submission.organization)
+    breaks: dict[int, list[Period]] = {}
     rows = []
     for obs in observations:
         before = previous.get((obs.indicator_id, obs.place_id, obs.breakdown_id))
+        if obs.indicator_id not in breaks:
+            breaks[obs.indicator_id] = series_breaks(obs.indicator)
+        changed_at = next(
+            (
+                p
+                for p in breaks[obs.indicator_id]
+                if before and before.period.start < p.start <= obs.period.start
+            ),
+            None,
+        )
         rows.append(
             ValueRow(
                 observation=obs,
                 group=group_name(obs.breakdown),
                 previous=before,
-                change=change_between(obs.indicator, before.value if before else None, obs.value),
+                change=None
+                if changed_at
+                else change_between(obs.indicator, before.value if before else None, obs.value),
                 problems=tuple(check_figures(obs.indicator, _figures(obs))),
+                not_comparable=_("Not comparable: the definition changed in %(period)s.")
+                % {"period": changed_at.code}
+                if changed_at
+                else "",
             )
         )
     return rows

@@ -126,9 +126,21 @@ def progress_for(
         .values_list("value", flat=True)
         .first()
     )
-    breaks = set(indicator.revisions.values_list("effective_period__code", flat=True))
+    # A definition change between the baseline and the latest value must be seen even when the
+    # period it starts at has no figure here (filtered out, hidden, or not reported): progress()
+    # places breaks by position, so each break period goes in, in time order, without a value.
+    pairs = [(p.period.start, p.period.code, p.aggregate.value) for p in points]
+    shown = {code for _start, code, _value in pairs}
+    breaks = set()
+    for start, code in indicator.revisions.values_list(
+        "effective_period__start", "effective_period__code"
+    ):
+        breaks.add(code)
+        if code not in shown:
+            pairs.append((start, code, None))
+    pairs.sort(key=lambda pair: pair[0])
     return progress(
-        [(p.period.code, p.aggregate.value) for p in points],
+        [(code, value) for _start, code, value in pairs],
         direction=indicator.direction,
         is_population=indicator.level == Level.POPULATION,
         rule=needle_rule(indicator.initiative),

@@ -108,3 +108,33 @@ def test_a_changed_definition_starts_a_new_segment():
         ("2025", 1),
     ]
     assert "Telehealth visits now count" in points[2].annotations[0]
+
+
+def test_no_change_is_measured_across_a_definition_change_outside_the_points_shown():
+    """A page that shows only 2025 (a period filter) still must not compare it with the 2022
+    baseline: the definition changed in 2024, between the two."""
+    from backbone.measurement.selectors import progress_for
+
+    init = f.initiative()
+    admin = f.backbone_admin(init)
+    visits = f.indicator(init, "visits")
+    city = f.place(init, "city")
+    for year, value in (("2022", 10), ("2023", 11), ("2024", 30), ("2025", 31)):
+        record(admin, visits, city, year, value=value)
+    s.indicator_update(
+        actor=admin,
+        indicator=visits,
+        changes={"definition": "Visits, including telehealth"},
+        expected_version=1,
+        effective_period=s.period_for("2024"),
+        reason="Telehealth visits now count",
+    )
+    total = s.breakdown_for(init, {})
+    points = series(visits, city, total)
+    shown = [p for p in points if p.period.code in ("2022", "2025")]  # 2024 filtered out
+    result = progress_for(visits, city, total, shown)
+    assert result.absolute_change is None and not result.needle_moving
+    assert result.not_comparable_reason.startswith("The indicator’s definition changed in 2024")
+    # Within one definition the change is measured as usual.
+    later = progress_for(visits, city, total, [p for p in points if p.period.code >= "2024"])
+    assert later.absolute_change == Decimal(1)

@@ -140,6 +140,23 @@ def test_review_page_shows_previous_values_changes_and_warnings(client, w):
     assert "Approve this report" in page
 
 
+def test_no_change_is_shown_across_a_change_of_definition(client, w):
+    s.indicator_update(
+        actor=w["admin"],
+        indicator=w["homeless"],
+        changes={"definition": "People without a home, counted all year"},
+        expected_version=w["homeless"].version,
+        effective_period=s.period_for("2025"),
+        reason="Counted all year from 2025",
+    )
+    response = _as(client, w["admin"]).get(_url("review_submission", w, w["sub"].pk))
+    total = {r.group: r for r in response.context["rows"]}["Total (everyone)"]
+    assert total.previous.value == 100 and total.change is None
+    page = response.content.decode()
+    assert "Not comparable: the definition changed in 2025." in page
+    assert "Up 50 (+50%)" not in page and "Large change: check it" not in page
+
+
 def test_a_steward_cannot_see_the_queue_or_a_report_to_review(client, w):
     client = _as(client, w["steward"])
     assert client.get(_url("review_queue", w)).status_code == 403
