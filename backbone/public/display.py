@@ -1,34 +1,25 @@
 """Figures in words for the public pages: numbers in the reader's locale with their unit, and
-change since the baseline as a sentence. No database reads of its own."""
+change since the baseline as a sentence."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from backbone.analytics.progress import Progress
-from backbone.measurement.charts import trend_spec
+from backbone.measurement.charts import format_number, format_value, trend_spec
 from backbone.measurement.models import Indicator, Target, Unit
 from backbone.public.selectors import Figure, Group, PublicTable, Row, public_progress
 
 
 def number_text(indicator: Indicator, value: Decimal) -> str:
-    """``11386`` → "11,386"; a percent "45.3%"; a rate "12.5 per 1,000"."""
-    shown = number_format(
-        round(value, indicator.decimals),
-        decimal_pos=indicator.decimals,
-        use_l10n=True,
-        force_grouping=True,
+    """``11386`` → "11,386"; a percent "45.3%"; a rate "12.5 per 1,000" (the same rounding and
+    wording as every other page: ``charts.format_value``)."""
+    return format_value(
+        value, unit=indicator.unit, decimals=indicator.decimals, rate_base=indicator.rate_base
     )
-    if indicator.unit == Unit.PERCENT:
-        return _("%(number)s%%") % {"number": shown}
-    if indicator.unit == Unit.RATE:
-        base = number_format(indicator.rate_base, decimal_pos=0, use_l10n=True, force_grouping=True)
-        return _("%(number)s per %(base)s") % {"number": shown, "base": base}
-    return shown
 
 
 def figure_text(indicator: Indicator, figure: Figure | None) -> str:
@@ -43,7 +34,7 @@ def figure_text(indicator: Indicator, figure: Figure | None) -> str:
 def _amount(indicator: Indicator, change: Decimal) -> str:
     size = abs(change)
     if indicator.unit == Unit.PERCENT:
-        shown = number_format(round(size, indicator.decimals), decimal_pos=indicator.decimals)
+        shown = format_number(size, indicator.decimals)
         return _("%(number)s percentage points") % {"number": shown}
     return number_text(indicator, size)
 
@@ -78,7 +69,7 @@ def change_text(indicator: Indicator, progress: Progress | None) -> str:
         )
     text %= parts
     if progress.relative_change is not None and indicator.unit != Unit.PERCENT:
-        percent = number_format(round(abs(progress.relative_change), 1), decimal_pos=1)
+        percent = format_number(abs(progress.relative_change), 1)
         text += " " + _("(%(percent)s%%)") % {"percent": percent}
     return text + "."
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from backbone.analytics.progress import Progress
 from backbone.core.models import Initiative
+from backbone.measurement.charts import rounded
 from backbone.measurement.exports import visible_indicators
 from backbone.measurement.models import (
     Breakdown,
@@ -35,7 +36,7 @@ from backbone.measurement.models import (
     Target,
 )
 from backbone.measurement.publishing import hidden_breakdowns
-from backbone.measurement.selectors import SeriesPoint, progress_for, series
+from backbone.measurement.selectors import SeriesPoint, progress_for, series, targets_for
 from backbone.measurement.services import breakdown_key
 
 ANONYMOUS = AnonymousUser()
@@ -136,10 +137,6 @@ class PublicTable:
         return any(f.suppressed for r in self.rows for f in r.figures.values())
 
 
-def _rounded(value: Decimal | None, decimals: int) -> Decimal | None:
-    return None if value is None else round(value, decimals)
-
-
 def public_table(indicator: Indicator, place: Place) -> PublicTable:
     """The approved figures of ``indicator`` at ``place`` (rolled up from the places below it)
     for everyone and for each group of each of its dimensions, period by period, with small
@@ -170,7 +167,7 @@ def public_table(indicator: Indicator, place: Place) -> PublicTable:
         )
         figures = {
             key: Figure(
-                None if key in hidden else _rounded(point.aggregate.value, indicator.decimals),
+                None if key in hidden else rounded(point.aggregate.value, indicator.decimals),
                 key in hidden,
             )
             for key, point in here.items()
@@ -195,13 +192,9 @@ def public_progress(table: PublicTable) -> Progress | None:
 
 
 def public_targets(indicator: Indicator, place: Place) -> list[Target]:
-    """The targets for everyone at ``place`` (or for the whole geography), by period."""
-    return list(
-        Target.objects.filter(indicator=indicator, breakdown__key="")
-        .filter(Q(place=place) | Q(place=None))
-        .select_related("period")
-        .order_by("period__start")
-    )
+    """The targets for everyone at ``place`` (its own wins over one for the whole geography)."""
+    total = Breakdown.objects.filter(initiative=indicator.initiative, key="").first()
+    return targets_for(indicator, place, [total]) if total else []
 
 
 def public_narratives(indicator: Indicator, place: Place) -> list[Narrative]:

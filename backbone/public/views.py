@@ -4,11 +4,13 @@ to everyone, signed in or not: these pages show the public's view only."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from backbone.agenda.selectors import results_framework
 from backbone.core.models import Initiative
+from backbone.core.permissions import Action, can
 from backbone.measurement.models import Indicator
 from backbone.measurement.writers import write_csv
 from backbone.public import selectors as s
@@ -16,7 +18,11 @@ from backbone.public.display import card, shown_tables, target_lines
 
 
 def _initiative(slug: str) -> Initiative:
-    return get_object_or_404(Initiative, slug=slug, is_public=True)
+    """The initiative if the public may see it (``core.permissions``, as an anonymous visitor)."""
+    initiative = get_object_or_404(Initiative, slug=slug)
+    if not can(AnonymousUser(), Action.VIEW_INITIATIVE, initiative):
+        raise Http404
+    return initiative
 
 
 def _indicator(initiative: Initiative, code: str) -> Indicator:

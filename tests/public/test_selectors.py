@@ -85,3 +85,31 @@ def test_dashboard_without_any_approved_figure_says_so(client) -> None:
     )
     csv = client.get(reverse("public:data_csv", args=["empty"])).content.decode()
     assert csv.strip("\ufeff").splitlines()[1:] == []
+
+
+def test_public_figures_are_rounded_half_up_like_every_other_page() -> None:
+    from backbone.measurement.charts import format_value
+    from backbone.public.display import number_text
+
+    init = f.initiative(is_public=True)
+    rate = f.rate_indicator(init, "rate", decimals=1)
+    # Python's round() would give 45.2 (half to even); the results pages show 45.3.
+    assert number_text(rate, Decimal("45.25")) == "45.3%"
+    assert number_text(rate, Decimal("45.25")) == format_value(
+        Decimal("45.25"), unit=rate.unit, decimals=1, rate_base=rate.rate_base
+    )
+
+
+def test_a_places_own_target_replaces_the_whole_areas_for_the_same_period() -> None:
+    from backbone.public.selectors import public_targets
+
+    init = f.initiative(is_public=True)
+    admin = f.backbone_admin(init)
+    count = f.indicator(init, "count", is_public=True)
+    state = f.place(init, "OH")
+    period = ms.period_for("2030")
+    for place, value in ((None, 100), (state, 80)):
+        ms.target_set(
+            actor=admin, indicator=count, period=period, value=Decimal(value), place=place
+        )
+    assert [(t.place_id, t.value) for t in public_targets(count, state)] == [(state.pk, 80)]
