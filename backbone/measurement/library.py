@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from backbone.core import audit, permissions
@@ -199,9 +199,13 @@ def indicator_create(
 
 
 def dimensions_in_use(indicator: Indicator) -> set[int]:
-    """The dimensions this indicator's stored figures are split by (they cannot be removed)."""
+    """The dimensions this indicator's stored figures or targets are split by: they cannot be
+    removed from it (the web library and the metadata file apply this one rule)."""
     return set(
-        DimensionMember.objects.filter(breakdowns__observations__indicator=indicator)
+        DimensionMember.objects.filter(
+            Q(breakdowns__observations__indicator=indicator)
+            | Q(breakdowns__targets__indicator=indicator)
+        )
         .values_list("dimension_id", flat=True)
         .distinct()
     )
@@ -253,7 +257,7 @@ def indicator_edit(
             raise ValidationError(
                 {
                     "dimensions": _(
-                        "Figures already stored are split by %(names)s, so it must stay."
+                        "Figures or targets already stored are split by %(names)s, so it must stay."
                     )
                     % {"names": names}
                 }

@@ -529,3 +529,39 @@ def test_the_place_tree_nests_places_and_counts_those_within(w):
     assert tree[0].size == 2
     assert [n.place.code for n in tree[0].children] == ["C"]
     assert [n.place.code for n in tree[0].children[0].children] == ["T"]
+
+
+@pytest.mark.parametrize("stored", ["figure", "target"])
+def test_a_dimension_that_stored_figures_or_targets_use_cannot_be_dropped(w, stored):
+    people, race = w["people"], w["race"]
+    black = s.breakdown_for(w["init"], {"race": "black"})
+    if stored == "figure":
+        s.observation_record(
+            actor=w["admin"],
+            entry=s.Entry(
+                indicator=people,
+                place=w["region"],
+                period=s.period_for("2024"),
+                breakdown=black,
+                organization=None,
+                figures=Figures(value=Decimal(5)),
+            ),
+        )
+    else:
+        s.target_set(
+            actor=w["admin"],
+            indicator=people,
+            period=s.period_for("2030"),
+            value=Decimal(3),
+            breakdown=black,
+        )
+    with pytest.raises(ValidationError) as caught:
+        lib.indicator_edit(
+            actor=w["admin"],
+            indicator=people,
+            changes={},
+            expected_version=people.version,
+            dimensions=[],
+        )
+    assert "Figures or targets already stored are split by Race" in str(caught.value)
+    assert list(people.dimensions.all()) == [race]

@@ -20,6 +20,7 @@ from backbone.core.errors import DomainError
 from backbone.core.models import Initiative, Organization, Partnership
 from backbone.core.permissions import AnyUser
 from backbone.measurement import services
+from backbone.measurement.library import dimensions_in_use
 from backbone.measurement.metadata.references import _entries
 from backbone.measurement.metadata.report import MetadataProblem, MetadataReport
 from backbone.measurement.metadata.schema import INITIATIVE_SPEC, _at
@@ -28,7 +29,6 @@ from backbone.measurement.models import (
     Dimension,
     DimensionMember,
     Indicator,
-    Observation,
     Place,
     Target,
 )
@@ -408,15 +408,13 @@ class _Writer:
         new = {d.code for d in dimensions}
         if now == new:
             return False
-        dropped = now - new
-        if dropped and (
-            Observation.objects.filter(
-                indicator=indicator, breakdown__members__dimension__code__in=dropped
-            ).exists()
-            or Target.objects.filter(
-                indicator=indicator, breakdown__members__dimension__code__in=dropped
-            ).exists()
-        ):
+        in_use = set(
+            Dimension.objects.filter(pk__in=dimensions_in_use(indicator)).values_list(
+                "code", flat=True
+            )
+        )
+        dropped = (now - new) & in_use
+        if dropped:
             self.add(
                 _at(path, "dimensions"),
                 _("Values or targets of “%(code)s” are broken down by %(dims)s.")
