@@ -148,6 +148,15 @@ def _period_code(value: str) -> str:
     return ""
 
 
+class TextWithLineBreaks(forms.CharField):
+    """Browsers send a text area's line breaks as CRLF; stored text has LF. Compared as sent, an
+    unchanged definition would look changed (and ask for a new definition version) on every
+    save."""
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class _IndicatorForm(forms.ModelForm):
     baseline_period = forms.CharField(
         label=_("Baseline period"), required=False, max_length=20, help_text=HELP["baseline_period"]
@@ -183,6 +192,7 @@ class _IndicatorForm(forms.ModelForm):
             "is_public": _("Public"),
             "dimensions": _("Groups partners may split figures by"),
         }
+        field_classes = {"definition": TextWithLineBreaks}
         widgets = {
             "definition": forms.Textarea(attrs={"rows": 3}),
             "dimensions": forms.CheckboxSelectMultiple,

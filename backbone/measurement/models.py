@@ -217,7 +217,14 @@ class Indicator(models.Model):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["initiative", "code"], name="indicator_code_unique"),
-            models.CheckConstraint(condition=Q(rate_base__gt=0), name="indicator_rate_base_gt_0"),
+            models.CheckConstraint(
+                condition=Q(rate_base__gt=0),
+                name="indicator_rate_base_gt_0",
+                violation_error_message=_(
+                    "The rate base must be more than 0: 100 for a percent, 1,000 for a rate per "
+                    "thousand people."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -565,3 +565,33 @@ def test_a_dimension_that_stored_figures_or_targets_use_cannot_be_dropped(w, sto
         )
     assert "Figures or targets already stored are split by Race" in str(caught.value)
     assert list(people.dimensions.all()) == [race]
+
+
+def test_a_definition_sent_back_unchanged_with_browser_line_breaks_is_no_new_definition(w):
+    from backbone.measurement.forms import IndicatorEditForm
+
+    people = w["people"]
+    people.definition = "People counted\non one night"
+    people.save()
+    data = {
+        **{
+            k: v
+            for k, v in IndicatorEditForm(instance=people, initiative=w["init"]).initial.items()
+            if v is not None
+        },
+        "definition": "People counted\r\non one night",  # as a browser's text area sends it
+        "name": "People (renamed)",
+        "version": people.version,
+        "dimensions": [w["race"].pk],
+    }
+    form = IndicatorEditForm(data, instance=people, initiative=w["init"])
+    assert "definition" not in form.changed_data
+    assert form.redefined() == []
+
+
+def test_a_rate_base_of_zero_gets_a_plain_message(w):
+    people = w["people"]
+    people.rate_base = 0
+    with pytest.raises(ValidationError) as caught:
+        people.full_clean()
+    assert "The rate base must be more than 0" in str(caught.value)

@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backbone.agenda import services as agenda_services
@@ -193,7 +194,7 @@ def indicator_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 # --- Dimensions ---------------------------------------------------------------------------
 
-DIMENSION_INTRO = _(
+DIMENSION_INTRO = gettext_lazy(
     "A dimension is a way to split figures into groups — race and ethnicity, age, household "
     "type — so gaps between groups can be seen. Indicators list the dimensions partners may use."
 )
@@ -265,7 +266,7 @@ def dimension_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 # --- Places -------------------------------------------------------------------------------
 
-PLACE_INTRO = _(
+PLACE_INTRO = gettext_lazy(
     "Places are where figures are counted: the state, counties or Continuums of Care, cities, "
     "neighbourhoods or schools. Each lies within a larger one, which makes the map of the "
     "initiative’s geography."
@@ -335,7 +336,7 @@ def place_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 # --- Goals and outcomes -------------------------------------------------------------------
 
-GOAL_INTRO = _(
+GOAL_INTRO = gettext_lazy(
     "Goals are the long-term aims of the common agenda. Under each goal, outcomes name the "
     "changes in people’s lives the partners work toward, and the indicators that show them."
 )
