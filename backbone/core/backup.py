@@ -142,6 +142,8 @@ KINDS = (
     Kind("annotation", "measurement.Annotation", scope="indicator__initiative"),
     Kind("target", "measurement.Target", scope="indicator__initiative"),
     Kind("narrative", "measurement.Narrative", scope="indicator__initiative"),
+    Kind("goal", "agenda.Goal", scope="initiative", identity=("title",)),
+    Kind("outcome", "agenda.Outcome", scope="goal__initiative", identity=("goal", "title")),
     Kind("reporting_round", "measurement.ReportingRound", scope="initiative"),
     Kind("submission", "measurement.Submission", scope="round__initiative"),
     Kind("invitation", "core.Invitation", scope="initiative"),

@@ -252,6 +252,11 @@ def build_rich(capture) -> dict:
         action_plan="200 landlord partnerships by 2026.",
         author=admin,
     )
+    from backbone.agenda.models import Goal, Outcome
+
+    goal = Goal.objects.create(initiative=init, title="Homelessness is rare", order=1)
+    outcome = Outcome.objects.create(goal=goal, title="Fewer people lose their home", order=1)
+    outcome.indicators.add(homeless)
     return {"init": init, "admin": admin, "invitation_token": token}
 
 
@@ -413,6 +418,15 @@ def test_backup_file_is_private_gzip_json_lines_with_a_header(rich, tmp_path):
     )
 
 
+def framework_of(init):
+    from backbone.agenda.models import Outcome
+
+    return [
+        (o.goal.title, o.goal.order, o.title, o.order, sorted(i.code for i in o.indicators.all()))
+        for o in Outcome.objects.filter(goal__initiative=init).order_by("goal__order", "order")
+    ]
+
+
 def test_restore_beside_the_original_is_exact(rich, tmp_path):
     init = rich["init"]
     path = tmp_path / "rich.jsonl.gz"
@@ -441,6 +455,7 @@ def test_restore_beside_the_original_is_exact(rich, tmp_path):
     removed = AuditEvent.objects.get(initiative=copy, action="partnership.remove")
     assert removed.object_id == "" and "Gone Away" in removed.summary
     assert narratives_of(copy) == narratives_of(init)
+    assert framework_of(copy) == framework_of(init) != []
     # Everything else (targets, annotations, revisions, rounds, places…) by the canonical dump.
     again = tmp_path / "copy.jsonl.gz"
     call_command("backup", "--initiative", "rich-copy", str(again))
