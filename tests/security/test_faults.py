@@ -14,8 +14,8 @@
     on the observation table; SQLite: its rollback journal exists). Not one value may be left
     behind, and the same import then runs to completion.
 
-(c) Background tasks: Backbone has no background task system yet (no worker, no queue), so there
-    is no task to kill or retry here. When tasks arrive, their faults are tested in this module.
+(c) Background tasks: a failing task is retried and then reported; that is tested with the real
+    worker in ``tests/measurement/test_reminders.py`` (ADR 8).
 """
 
 from __future__ import annotations
