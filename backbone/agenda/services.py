@@ -9,17 +9,16 @@ naming who changed it, and nothing is overwritten.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from backbone.agenda.models import Goal, Outcome
-from backbone.core import audit, permissions
+from backbone.core import audit, permissions, versioning
 from backbone.core.errors import DomainError
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action, AnyUser
@@ -27,28 +26,6 @@ from backbone.measurement.models import Indicator
 
 GOAL_FIELDS = ("title", "description")
 OUTCOME_FIELDS = ("title", "description", "goal")
-
-
-def _versioned_save(obj: Goal | Outcome, changes: Mapping[str, Any], expected_version: int) -> None:
-    """Write ``changes`` only if the row is still at ``expected_version``; else ConflictError."""
-    updated = (
-        type(obj)
-        .objects.filter(pk=obj.pk, version=expected_version)
-        .update(**changes, version=F("version") + 1)
-    )
-    if updated == 0:
-        raise audit.conflict(obj)
-    for name, value in changes.items():
-        setattr(obj, name, value)
-    obj.version = expected_version + 1
-
-
-def _validate(obj: Goal | Outcome, changes: Mapping[str, Any], *, exclude: list[str]) -> None:
-    """The model's field checks on ``obj`` with ``changes`` applied (``obj`` itself untouched)."""
-    candidate = copy.copy(obj)
-    for name, value in changes.items():
-        setattr(candidate, name, value)
-    candidate.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
 
 def _check_indicators(initiative: Initiative, indicators: Sequence[Indicator]) -> None:
@@ -102,9 +79,9 @@ def goal_update(
     changes = {k: v.strip() for k, v in changes.items()}
     if "title" in changes:
         _check_title(Goal, changes["title"], exclude=goal.pk, initiative=goal.initiative)
-    _validate(goal, changes, exclude=["initiative"])
+    versioning.validate_changes(goal, changes, exclude=["initiative"])
     before = audit.snapshot(goal, list(changes))
-    _versioned_save(goal, changes, expected_version)
+    versioning.versioned_update(goal, changes=changes, expected_version=expected_version)
     audit.record(
         actor=actor,
         initiative=goal.initiative,
@@ -219,13 +196,13 @@ def outcome_update(
     _check_title(Outcome, changes.get("title", outcome.title), exclude=outcome.pk, goal=goal)
     if indicators is not None:
         _check_indicators(initiative, indicators)
-    _validate(outcome, changes, exclude=["goal"])
+    versioning.validate_changes(outcome, changes, exclude=["goal"])
     fields = [k for k in changes if k != "order"]
     before = {
         **audit.snapshot(outcome, fields),
         "indicators": sorted(outcome.indicators.values_list("code", flat=True)),
     }
-    _versioned_save(outcome, changes, expected_version)
+    versioning.versioned_update(outcome, changes=changes, expected_version=expected_version)
     if indicators is not None:
         outcome.indicators.set(indicators)
     audit.record(

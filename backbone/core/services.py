@@ -7,7 +7,6 @@ Edits carry the version the user saw; a write based on an old version is refused
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import secrets
 from datetime import date, timedelta
@@ -17,13 +16,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import models, transaction
-from django.db.models import F
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backbone.core import audit, permissions
+from backbone.core import audit, permissions, versioning
 from backbone.core.errors import DomainError, InvitationInvalid
 from backbone.core.models import (
     Initiative,
@@ -50,27 +48,6 @@ INITIATIVE_FIELDS = [
 PARTNERSHIP_FIELDS = ["kind", "joined_on", "commitment_signed_on", "commitment_signatory"]
 
 
-def _versioned_update(obj: models.Model, *, changes: dict[str, Any], expected_version: int) -> None:
-    """Write ``changes`` only if the row is still at ``expected_version``; else ConflictError."""
-    model = type(obj)
-    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(
-        **changes, version=F("version") + 1
-    )
-    if updated == 0:
-        raise audit.conflict(obj)
-    for field, value in changes.items():
-        setattr(obj, field, value)
-    obj.version = expected_version + 1  # type: ignore[attr-defined]
-
-
-def _validate_changes(obj: models.Model, changes: dict[str, Any]) -> None:
-    """Run the model's field and constraint checks on ``obj`` with ``changes`` applied."""
-    candidate = copy.copy(obj)
-    for field, value in changes.items():
-        setattr(candidate, field, value)
-    candidate.full_clean(validate_unique=False)
-
-
 @transaction.atomic
 def initiative_update(
     *, actor: User, initiative: Initiative, data: dict[str, Any], expected_version: int
@@ -78,8 +55,8 @@ def initiative_update(
     permissions.require(actor, Action.MANAGE_INITIATIVE, initiative)
     changes = {k: v for k, v in data.items() if k in INITIATIVE_FIELDS}
     before = audit.snapshot(initiative, list(changes))
-    _validate_changes(initiative, changes)
-    _versioned_update(initiative, changes=changes, expected_version=expected_version)
+    versioning.validate_changes(initiative, changes)
+    versioning.versioned_update(initiative, changes=changes, expected_version=expected_version)
     audit.record(
         actor=actor,
         initiative=initiative,
@@ -168,8 +145,8 @@ def partnership_update(
             _("An initiative needs a backbone organization. Make another one the backbone first.")
         )
     before = audit.snapshot(partnership, list(changes))
-    _validate_changes(partnership, changes)
-    _versioned_update(partnership, changes=changes, expected_version=expected_version)
+    versioning.validate_changes(partnership, changes)
+    versioning.versioned_update(partnership, changes=changes, expected_version=expected_version)
     audit.record(
         actor=actor,
         initiative=initiative,
@@ -218,7 +195,9 @@ def membership_change_role(
         raise PermissionDenied(_("You cannot change this person’s role."))
     _require_role_allowed(actor, partnership, role)
     before = {"role": membership.role}
-    _versioned_update(membership, changes={"role": role}, expected_version=expected_version)
+    versioning.versioned_update(
+        membership, changes={"role": role}, expected_version=expected_version
+    )
     audit.record(
         actor=actor,
         initiative=partnership.initiative,
