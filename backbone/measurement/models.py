@@ -465,6 +465,11 @@ class SubmissionStatus(models.TextChoices):
     RETURNED = "returned", _("Returned for changes")
 
 
+# A report that has been sent (waiting for review, or approved): no longer the partner's to edit,
+# counted as reported, and never reminded of.
+SENT_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+
+
 class Submission(models.Model):
     """One partner's report for one round: draft → submitted → approved, or returned with a
     reason and submitted again. Approved values are locked."""

@@ -19,16 +19,17 @@ from django.utils.translation import gettext as _
 from backbone.core import audit
 from backbone.core.models import Membership, Organization, Role
 from backbone.core.permissions import Action, AnyUser, require
-from backbone.measurement.models import ReportingRound, SubmissionStatus
+from backbone.measurement.models import SENT_STATUSES, ReportingRound
 
-DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 # ``backbone send-reminders`` reminds of rounds due within this many days, and overdue ones.
 DUE_SOON = timedelta(days=7)
 
 
 def still_owed(rnd: ReportingRound) -> list[Organization]:
     """The round's partners that have not sent their report (none started, draft or returned)."""
-    done = set(rnd.submissions.filter(status__in=DONE).values_list("organization_id", flat=True))
+    done = set(
+        rnd.submissions.filter(status__in=SENT_STATUSES).values_list("organization_id", flat=True)
+    )
     return [org for org in rnd.organizations.order_by("name") if org.pk not in done]
 
 

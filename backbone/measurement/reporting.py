@@ -30,6 +30,7 @@ from backbone.core.permissions import (
     reporting_organization_ids,
 )
 from backbone.measurement.models import (
+    SENT_STATUSES,
     Aggregation,
     Breakdown,
     Dimension,
@@ -51,9 +52,6 @@ from backbone.measurement.validation import (
     check_parts,
     parse_number,
 )
-
-READ_ONLY_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
-
 
 # --- Which reports, and their state in words ----------------------------------------------
 
@@ -106,14 +104,14 @@ def status_words(submission: Submission) -> str:
 def is_overdue(submission: Submission, today: date) -> bool:
     return (
         submission.round.is_open
-        and submission.status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+        and submission.status not in SENT_STATUSES
         and submission.round.due_on < today
     )
 
 
 def is_read_only(submission: Submission) -> bool:
     """Sent for review, approved, or its round closed: the partner can no longer change it."""
-    return submission.status in READ_ONLY_STATUSES or not submission.round.is_open
+    return submission.status in SENT_STATUSES or not submission.round.is_open
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from backbone.core.models import Initiative, Organization
 from backbone.measurement.models import (
+    SENT_STATUSES,
     Aggregation,
     Breakdown,
     DimensionMember,
@@ -42,7 +43,6 @@ LARGE_RELATIVE = Decimal(25)  # percent of the previous value
 LARGE_POINTS = Decimal(10)  # percentage points, for percents
 RECENT_DECISIONS = 10
 DECIDED = (SubmissionStatus.APPROVED, SubmissionStatus.RETURNED)
-REPORTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 
 
 # --- The queue ------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def rounds_of(initiative: Initiative) -> list[RoundSummary]:
         .annotate(
             expected=Count("organizations", distinct=True),
             reported=Count(
-                "submissions", filter=Q(submissions__status__in=REPORTED), distinct=True
+                "submissions", filter=Q(submissions__status__in=SENT_STATUSES), distinct=True
             ),
             approved=Count(
                 "submissions",
@@ -352,7 +352,7 @@ class Completeness:
 
     @property
     def reported(self) -> int:
-        return self._count(*REPORTED)
+        return self._count(*SENT_STATUSES)
 
     @property
     def approved(self) -> int:
@@ -385,7 +385,8 @@ def completeness(reporting_round: ReportingRound, today: date) -> Completeness:
             value_count=Count("observations"), last_saved=Max("observations__updated_at")
         )
     }
-    late = today > reporting_round.due_on
+    # A closed round asks nothing more of anyone: nobody is late for it.
+    late = reporting_round.is_open and today > reporting_round.due_on
     rows = []
     for org in reporting_round.organizations.order_by("name"):
         sub = submissions.get(org.pk)
@@ -405,7 +406,7 @@ def completeness(reporting_round: ReportingRound, today: date) -> Completeness:
                 state=state,
                 when=when,
                 value_count=count,
-                overdue=late and state not in REPORTED,
+                overdue=late and state not in SENT_STATUSES,
             )
         )
     return Completeness(reporting_round, rows)

@@ -293,6 +293,18 @@ def test_completeness_counts_every_expected_partner_and_flags_overdue(client, w)
     assert "Not started" in page and "Overdue" in page
 
 
+def test_nobody_is_overdue_for_a_closed_round(client, w):
+    ReportingRound.objects.filter(pk=w["current"].pk).update(due_on=date(2025, 1, 1), is_open=False)
+    response = _as(client, w["admin"]).get(_url("review_round", w, w["current"].pk))
+    c = response.context["completeness"]
+    assert [(r.organization.name, r.overdue) for r in c.rows] == [
+        ("Clinic", False),
+        ("Other", False),
+    ]
+    assert c.overdue == 0 and "This round is closed." in response.content.decode()
+    assert "Send a reminder" not in response.content.decode()
+
+
 def test_a_draft_with_values_is_in_progress_not_not_started(client, w):
     draft = Submission.objects.get(round=w["current"], organization=w["other"])
     _record(w, w["other"], draft, s.period_for("2025"), {"": 5})
