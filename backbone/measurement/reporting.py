@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -85,6 +85,15 @@ def submission_for(user: AnyUser, initiative: Initiative, pk: int) -> Submission
 
 def may_report(user: AnyUser, submission: Submission) -> bool:
     return may_report_for(user, submission.round.initiative, submission.organization_id)
+
+
+def report_state(submission: Submission) -> str:
+    """A short token of the report's stored figures (how many, and each one's version): it
+    changes whenever anyone records a figure of the report."""
+    state = Observation.objects.filter(submission=submission).aggregate(
+        n=Count("pk"), versions=Sum("version"), last=Max("pk")
+    )
+    return f"{state['n']}-{state['versions'] or 0}-{state['last'] or 0}"
 
 
 def status_words(submission: Submission) -> str:

@@ -252,7 +252,7 @@ def test_groups_that_do_not_add_up_are_refused_when_the_indicator_says_so(client
     response = client.post(url(w), data)
     assert response.status_code == 422
     assert "groups add up to 110, but the total is 100" in text(response)
-    assert not Observation.objects.exists() or not Observation.objects.filter(submission=w["sub"])
+    assert not Observation.objects.filter(submission=w["sub"]).exists()
 
 
 def test_groups_that_do_not_add_up_are_saved_with_a_warning_by_default(client, w):
@@ -411,6 +411,11 @@ def upload(client, w, content: str | bytes, name="report.csv", view="report_uplo
     return client.post(url(w, view), {"file": SimpleUploadedFile(name, data), **extra})
 
 
+def checked(page: str) -> dict[str, str]:
+    """The hidden fields the check page's "Save" form sends back, as a browser would."""
+    return dict(re.findall(r'name="(digest|checked_state)" value="([^"]*)"', page))
+
+
 def test_template_downloads_list_the_rows_to_fill(client, w):
     signed_in(client, w["steward"])
     response = client.get(url(w, "report_template", fmt="csv"))
@@ -446,7 +451,7 @@ def test_a_good_file_is_checked_then_saved_on_confirmation(client, w):
     assert "No errors found" in page and "Save these 2 values" in page
     assert not Observation.objects.filter(submission=w["sub"]).exists()  # not yet
     digest = re.search(r'name="digest" value="([0-9a-f]+)"', page).group(1)
-    response = client.post(url(w, "report_upload_confirm"), {"digest": digest})
+    response = client.post(url(w, "report_upload_confirm"), checked(page))
     assert response.status_code == 302 and response.url == url(w)
     assert "Saved 2 value(s) from report.csv as a draft" in text(client.get(url(w)))
     saved = Observation.objects.filter(submission=w["sub"])
@@ -455,15 +460,15 @@ def test_a_good_file_is_checked_then_saved_on_confirmation(client, w):
         ("screened", Decimal(90)),
     ]
     # Confirming again finds nothing waiting.
-    response = client.post(url(w, "report_upload_confirm"), {"digest": digest})
+    response = client.post(url(w, "report_upload_confirm"), {**checked(page), "digest": digest})
     assert "no longer waiting" in text(client.get(response.url))
     assert saved.count() == 2
 
 
 def test_a_confirmation_for_a_different_file_saves_nothing(client, w):
     signed_in(client, w["steward"])
-    upload(client, w, GOOD)
-    response = client.post(url(w, "report_upload_confirm"), {"digest": "0" * 64})
+    page = text(upload(client, w, GOOD))
+    response = client.post(url(w, "report_upload_confirm"), {**checked(page), "digest": "0" * 64})
     assert response.status_code == 302
     assert not Observation.objects.filter(submission=w["sub"]).exists()
 
@@ -473,7 +478,7 @@ def test_a_file_too_big_to_keep_is_chosen_again_to_save_it(client, w, monkeypatc
     signed_in(client, w["steward"])
     page = text(upload(client, w, GOOD))
     assert "Choose the same file again" in page and 'name="digest"' not in page
-    response = upload(client, w, GOOD, view="report_upload_confirm")
+    response = upload(client, w, GOOD, view="report_upload_confirm", **checked(page))
     assert response.status_code == 302
     assert Observation.objects.filter(submission=w["sub"]).count() == 2
 
@@ -485,6 +490,37 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_message(client, w, settin
     assert response.status_code == 422
     assert "The file is too large (" in text(response)
     assert not Observation.objects.exists() or not Observation.objects.filter(submission=w["sub"])
+
+
+def test_a_change_by_someone_else_after_the_check_is_never_overwritten_unseen(client, w):
+    signed_in(client, w["steward"])
+    page = text(upload(client, w, GOOD))
+    # Meanwhile the backbone records the report's homeless figure as 15.
+    s.observation_record(
+        actor=w["admin"],
+        entry=s.Entry(
+            indicator=w["homeless"],
+            place=w["region"].children.get(code="A"),
+            period=w["sub"].round.period,
+            breakdown=s.breakdown_for(w["init"], {}),
+            organization=w["clinic"].organization,
+            figures=Figures(value=Decimal(15)),
+        ),
+        submission=w["sub"],
+    )
+    response = client.post(url(w, "report_upload_confirm"), checked(page))
+    assert response.status_code == 409
+    again = text(response)
+    assert "figures after you checked the file, so nothing was saved" in again
+    homeless = Observation.objects.get(submission=w["sub"], indicator=w["homeless"])
+    assert homeless.value == 15 and homeless.version == 1  # theirs, untouched
+    assert not Observation.objects.filter(submission=w["sub"], indicator=w["screened"]).exists()
+    # The new check offers to save knowingly; saving then replaces the figure, audited.
+    assert "Save these 2 values" in again
+    response = client.post(url(w, "report_upload_confirm"), checked(again))
+    assert response.status_code == 302
+    homeless.refresh_from_db()
+    assert (homeless.value, homeless.version) == (12, 2)
 
 
 def test_uploading_without_a_file_asks_for_one(client, w):

@@ -206,21 +206,23 @@ def _upload_page(
     *,
     kept: str = "",
     error: str = "",
+    notice: str = "",
 ) -> HttpResponse:
-    ok = report is not None and report.ok and not error
+    ok = report is not None and report.ok and not error and not notice
     context = _form_context(
         submission,
         r.ReportForm(submission),
         report=report,
         upload_error=error,
+        notice=notice,
         kept=kept,
         problems=[p for p in report.problems if p.is_error] if report else [],
         warnings=[p for p in report.problems if not p.is_error] if report else [],
         to_save=(report.created + report.updated) if report else 0,
+        checked_state=r.report_state(submission),
     )
-    return render_page(
-        request, "measurement/reporting/upload.html", context, status=200 if ok else 422
-    )
+    status = 200 if ok else (409 if notice else 422)
+    return render_page(request, "measurement/reporting/upload.html", context, status=status)
 
 
 def _uploaded(request: HttpRequest) -> tuple[bytes, str, str]:
@@ -304,6 +306,21 @@ def report_upload_confirm(request: HttpRequest, slug: str, submission_pk: int) -
             _("The checked file is no longer waiting to be saved. Upload it again, please."),
         )
         return redirect(back)
+    if request.POST.get("checked_state") != r.report_state(submission):
+        # Someone changed this report's figures since the file was checked: saving now could
+        # overwrite their change unseen. Check the file again against what is there now.
+        report = _run(request, submission, content, name, dry=True)
+        return _upload_page(
+            request,
+            submission,
+            report,
+            kept=request.POST.get("digest", "") if kept else "",
+            notice=_(
+                "Someone changed this report's figures after you checked the file, so nothing "
+                "was saved. Here is the check again, against the figures as they are now: "
+                "save only if the file should replace them."
+            ),
+        )
     report = _run(request, submission, content, name, dry=False)
     if not report.saved:
         return _upload_page(request, submission, report)
