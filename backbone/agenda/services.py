@@ -1,5 +1,6 @@
 """Writes to the results framework: goals, the outcomes under them, the indicators that show
-each outcome, and their order.
+each outcome, and their order; and to the learning agenda: learning questions and improvement
+cycles.
 
 The backbone keeps the framework, as it keeps the indicator library
 (``Action.MANAGE_MEASUREMENT``). Each function is one transaction: authorise, validate, write,
@@ -9,6 +10,7 @@ naming who changed it, and nothing is overwritten.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,12 +19,20 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from backbone.agenda.models import Goal, Outcome
+from backbone.agenda.models import (
+    CycleDecision,
+    CycleStage,
+    Goal,
+    ImprovementCycle,
+    LearningQuestion,
+    Outcome,
+    QuestionStatus,
+)
 from backbone.core import audit, permissions, versioning
 from backbone.core.errors import DomainError
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action, AnyUser
-from backbone.measurement.models import Indicator
+from backbone.measurement.models import Indicator, Place
 
 GOAL_FIELDS = ("title", "description")
 OUTCOME_FIELDS = ("title", "description", "goal")
@@ -235,3 +245,237 @@ def outcome_move(*, actor: AnyUser, outcome: Outcome, step: int) -> Outcome:
             % {"title": outcome.title, "n": outcome.order},
         )
     return outcome
+
+
+# --- Learning agenda ----------------------------------------------------------------------
+#
+# The learning questions and improvement cycles are the backbone's to keep
+# (``Action.MANAGE_LEARNING``); everyone who takes part reads them. The same rules as above:
+# one transaction per write, the version the person saw, an audit row with before and after.
+
+QUESTION_FIELDS = ("question", "why", "status", "asked_on", "answer", "answered_on")
+CYCLE_FIELDS = (
+    "title",
+    "question",
+    "place",
+    "plan",
+    "do",
+    "study",
+    "decision",
+    "act",
+    "stage",
+    "started_on",
+    "changed_on",
+    "starts_new_phase",
+    "ended_on",
+    "finding",
+)
+_CYCLE_TEXT = ("title", "plan", "do", "study", "act", "finding")
+
+
+def _stripped(changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+
+
+def _refuse_unknown(changes: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise DomainError(_("These cannot be changed: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+
+
+def _with_indicators(snapshot: dict[str, Any], indicators: Sequence[Indicator]) -> dict[str, Any]:
+    return {**snapshot, "indicators": sorted(i.code for i in indicators)}
+
+
+def _check_question_text(text: str) -> None:
+    if not text.strip():
+        raise ValidationError({"question": _("Write the question you want the data to answer.")})
+
+
+def _check_cycle_links(
+    initiative: Initiative, *, question: LearningQuestion | None, place: Place | None
+) -> None:
+    if question is not None and question.initiative_id != initiative.pk:
+        raise ValidationError({"question": _("The question must belong to this initiative.")})
+    if place is not None and place.initiative_id != initiative.pk:
+        raise ValidationError({"place": _("The place must belong to this initiative.")})
+
+
+@transaction.atomic
+def question_create(
+    *,
+    actor: AnyUser,
+    initiative: Initiative,
+    question: str,
+    asked_on: datetime.date,
+    why: str = "",
+    status: str = QuestionStatus.OPEN,
+    answer: str = "",
+    answered_on: datetime.date | None = None,
+    indicators: Sequence[Indicator] = (),
+) -> LearningQuestion:
+    """Add a learning question, linked to the indicators that could answer it."""
+    permissions.require(actor, Action.MANAGE_LEARNING, initiative)
+    _check_question_text(question)
+    _check_indicators(initiative, indicators)
+    made = LearningQuestion(
+        initiative=initiative,
+        question=question.strip(),
+        why=why.strip(),
+        status=status,
+        asked_on=asked_on,
+        answer=answer.strip(),
+        answered_on=answered_on,
+    )
+    made.full_clean(exclude=["initiative"], validate_unique=False)
+    made.save()
+    made.indicators.set(indicators)
+    audit.record(
+        actor=actor,
+        initiative=initiative,
+        action="learning_question.create",
+        obj=made,
+        summary=_("Added the learning question %(q)s") % {"q": made.question},
+        after=_with_indicators(audit.snapshot(made, list(QUESTION_FIELDS)), indicators),
+    )
+    return made
+
+
+@transaction.atomic
+def question_update(
+    *,
+    actor: AnyUser,
+    question: LearningQuestion,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    indicators: Sequence[Indicator] | None = None,
+) -> LearningQuestion:
+    """Change a learning question — its words, status, answer or dates — or its indicators."""
+    initiative = question.initiative
+    permissions.require(actor, Action.MANAGE_LEARNING, initiative)
+    _refuse_unknown(changes, QUESTION_FIELDS)
+    changes = _stripped(changes)
+    if "question" in changes:
+        _check_question_text(changes["question"])
+    if indicators is not None:
+        _check_indicators(initiative, indicators)
+    versioning.validate_changes(question, changes, exclude=["initiative"])
+    fields = list(changes)
+    linked = list(question.indicators.all())
+    before = _with_indicators(audit.snapshot(question, fields), linked)
+    versioning.versioned_update(question, changes=changes, expected_version=expected_version)
+    if indicators is not None:
+        question.indicators.set(indicators)
+        linked = list(indicators)
+    audit.record(
+        actor=actor,
+        initiative=initiative,
+        action="learning_question.update",
+        obj=question,
+        summary=_("Changed the learning question %(q)s") % {"q": question.question},
+        before=before,
+        after=_with_indicators(audit.snapshot(question, fields), linked),
+    )
+    return question
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    actor: AnyUser,
+    initiative: Initiative,
+    title: str,
+    started_on: datetime.date,
+    question: LearningQuestion | None = None,
+    place: Place | None = None,
+    plan: str = "",
+    do: str = "",
+    study: str = "",
+    decision: str = CycleDecision.UNDECIDED,
+    act: str = "",
+    stage: str = CycleStage.PLAN,
+    changed_on: datetime.date | None = None,
+    starts_new_phase: bool = False,
+    ended_on: datetime.date | None = None,
+    finding: str = "",
+    indicators: Sequence[Indicator] = (),
+) -> ImprovementCycle:
+    """Start recording an improvement cycle (plan, do, study, act), with the indicators it
+    watches, the place it is tried in and, if any, the learning question it tests an idea for.
+    """
+    permissions.require(actor, Action.MANAGE_LEARNING, initiative)
+    if not title.strip():
+        raise ValidationError({"title": _("Give the cycle a short title.")})
+    _check_cycle_links(initiative, question=question, place=place)
+    _check_indicators(initiative, indicators)
+    texts = _stripped(
+        {"title": title, "plan": plan, "do": do, "study": study, "act": act, "finding": finding}
+    )
+    made = ImprovementCycle(
+        initiative=initiative,
+        question=question,
+        place=place,
+        decision=decision,
+        stage=stage,
+        started_on=started_on,
+        changed_on=changed_on,
+        starts_new_phase=starts_new_phase,
+        ended_on=ended_on,
+        **texts,
+    )
+    made.full_clean(exclude=["initiative"], validate_unique=False)
+    made.save()
+    made.indicators.set(indicators)
+    audit.record(
+        actor=actor,
+        initiative=initiative,
+        action="improvement_cycle.create",
+        obj=made,
+        summary=_("Added the improvement cycle %(title)s") % {"title": made.title},
+        after=_with_indicators(audit.snapshot(made, list(CYCLE_FIELDS)), indicators),
+    )
+    return made
+
+
+@transaction.atomic
+def cycle_update(
+    *,
+    actor: AnyUser,
+    cycle: ImprovementCycle,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    indicators: Sequence[Indicator] | None = None,
+) -> ImprovementCycle:
+    """Change an improvement cycle: move it to its next stage, write what happened and what
+    the data showed, the decision, the dates, or the indicators it watches."""
+    initiative = cycle.initiative
+    permissions.require(actor, Action.MANAGE_LEARNING, initiative)
+    _refuse_unknown(changes, CYCLE_FIELDS)
+    changes = _stripped(changes)
+    if "title" in changes and not changes["title"]:
+        raise ValidationError({"title": _("Give the cycle a short title.")})
+    _check_cycle_links(
+        initiative,
+        question=changes.get("question", cycle.question),
+        place=changes.get("place", cycle.place),
+    )
+    if indicators is not None:
+        _check_indicators(initiative, indicators)
+    versioning.validate_changes(cycle, changes, exclude=["initiative"])
+    fields = list(changes)
+    linked = list(cycle.indicators.all())
+    before = _with_indicators(audit.snapshot(cycle, fields), linked)
+    versioning.versioned_update(cycle, changes=changes, expected_version=expected_version)
+    if indicators is not None:
+        cycle.indicators.set(indicators)
+        linked = list(indicators)
+    audit.record(
+        actor=actor,
+        initiative=initiative,
+        action="improvement_cycle.update",
+        obj=cycle,
+        summary=_("Changed the improvement cycle %(title)s") % {"title": cycle.title},
+        before=before,
+        after=_with_indicators(audit.snapshot(cycle, fields), linked),
+    )
+    return cycle

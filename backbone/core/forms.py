@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backbone.core.models import Initiative, Organization, PartnerKind, Partnership, Role, Sector
+from backbone.core.services import INITIATIVE_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -23,17 +24,7 @@ class InitiativeSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = [
-            "name",
-            "problem_statement",
-            "vision",
-            "geography",
-            "equity_commitment",
-            "suppression_threshold",
-            "needle_threshold",
-            "needle_basis",
-            "is_public",
-        ]
+        fields = INITIATIVE_FIELDS
         widgets = {
             "problem_statement": forms.Textarea(attrs={"rows": 3}),
             "vision": forms.Textarea(attrs={"rows": 3}),

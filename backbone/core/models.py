@@ -120,6 +120,23 @@ class Initiative(models.Model):
         ],
         default="relative",
     )
+    open_comparison = models.BooleanField(
+        _("name every partner in peer comparisons"),
+        default=False,
+        help_text=_(
+            "Off: on the peer comparison, each partner sees its own name and the others as "
+            "“Partner A”, “Partner B”… On: every partner is named to everyone who takes part."
+        ),
+    )
+    shift_length = models.PositiveSmallIntegerField(
+        _("points in a row for a shift"),
+        default=8,
+        validators=[MinValueValidator(6), MaxValueValidator(12)],
+        help_text=_(
+            "On signal-or-noise charts, this many values in a row on the same side of the centre "
+            "line count as a real shift, not chance. 8 is the usual rule (6 to 12 allowed)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 

@@ -18,6 +18,8 @@ rules, in words (the test table in ``tests/core/test_permissions.py`` checks eac
   return, restore). A data steward reports their own organization's figures — never another's.
   A private indicator, and any figure for it, is seen only by people who take part; anyone may see
   a public initiative's public indicators.
+* Learning agenda: the learning questions and improvement cycles are internal — everyone who
+  takes part sees them (``VIEW_PRIVATE``); the backbone keeps them (``MANAGE_LEARNING``).
 * Platform operators (Django superusers) may do everything.
 
 Objects that are not visible are reported as "not found" by the views, so that a private
@@ -45,6 +47,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_MEASUREMENT = "manage_measurement"
     REVIEW_DATA = "review_data"
+    MANAGE_LEARNING = "manage_learning"
     # target: Partnership (an organization within an initiative)
     VIEW_ORGANIZATION = "view_organization"
     VIEW_MEMBERS = "view_members"
@@ -63,6 +66,7 @@ INITIATIVE_ACTIONS = frozenset(
         Action.VIEW_AUDIT,
         Action.MANAGE_MEASUREMENT,
         Action.REVIEW_DATA,
+        Action.MANAGE_LEARNING,
     }
 )
 PARTNERSHIP_ACTIONS = frozenset(

@@ -43,6 +43,8 @@ INITIATIVE_FIELDS = [
     "suppression_threshold",
     "needle_threshold",
     "needle_basis",
+    "shift_length",
+    "open_comparison",
     "is_public",
 ]
 PARTNERSHIP_FIELDS = ["kind", "joined_on", "commitment_signed_on", "commitment_signatory"]

@@ -11,6 +11,8 @@ defaults only):
 
 - ``trend_spec(...)``: a line over time, optionally one line per group, with the baseline,
   targets and annotations drawn on the chart and no line joining points across a series break.
+- ``control_spec(...)``: a control or run chart: values, centre line and limits per phase,
+  points marked as signal, usual variation or left out.
 - ``sparkline_spec(...)``: a tiny Vega-Lite line without axes; ``sparkline(...)``: the same as
   plain SVG geometry drawn by the server (no JavaScript needed).
 - ``format_value`` / ``format_change`` / ``rounded``: figures in their unit, rounded the same way
@@ -253,6 +255,140 @@ def trend_spec(
                 ],
             }
         )
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "description": description,
+        "width": "container",
+        "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": rows},
+        "layer": layers,
+        "config": _config(y_format),
+    }
+
+
+SIGNAL_COLOUR = "#be123c"
+LIMIT_COLOUR = "#6b7280"
+EXCLUDED_COLOUR = "#6b7280"
+
+
+def control_spec(
+    *,
+    points: list[dict],
+    title: str,
+    description: str,
+    y_title: str,
+    statuses: Mapping[str, str],
+    y_format: str = ",~f",
+    time_format: str = "%Y",
+    tick_interval: str | None = "year",
+    height: int = 260,
+) -> dict:
+    """A Vega-Lite control chart (or run chart): the values joined by a line, the centre line
+    and the limits drawn per phase (limits step where they change, as on a p-chart), and each
+    point coloured *and* shaped by its status.
+
+    ``points``: dicts with ``period``, ``start``, ``value``, ``centre``, ``lower``, ``upper``
+    (numbers or ``None``), ``phase`` (limits are not joined across phases), ``segment`` and
+    ``status`` — one of the keys of ``statuses`` (``"signal"``, ``"noise"``, ``"excluded"``),
+    whose values are the legend's words. ``rules`` (text) is shown in the tooltip.
+    """
+    rows = []
+    for point in points:
+        value = _number(point.get("value"))
+        if value is None:
+            continue
+        rows.append(
+            {
+                "period": str(point["period"]),
+                "start": _date(point["start"]),
+                "value": value,
+                "centre": _number(point.get("centre")),
+                "lower": _number(point.get("lower")),
+                "upper": _number(point.get("upper")),
+                "phase": int(point.get("phase", 0)),
+                "segment": int(point.get("segment", 0)),
+                "status": statuses[point["status"]],
+                "rules": str(point.get("rules", "")),
+            }
+        )
+    x = {
+        "field": "start",
+        "type": "temporal",
+        "title": None,
+        "scale": {"type": "utc"},
+        "axis": {
+            "format": time_format,
+            "labelOverlap": True,
+            **({"tickCount": {"interval": tick_interval}} if tick_interval else {}),
+        },
+    }
+
+    def y(field: str) -> dict:
+        return {
+            "field": field,
+            "type": "quantitative",
+            "title": y_title,
+            "axis": {"format": y_format},
+            "scale": {"zero": False, "nice": True},
+        }
+
+    def reference(field: str, dash: list[int] | None) -> dict:
+        mark = {"type": "line", "color": LIMIT_COLOUR, "strokeWidth": 1.5, "interpolate": "step"}
+        if dash:
+            mark["strokeDash"] = dash
+        return {
+            "transform": [{"filter": {"field": field, "valid": True}}],
+            "mark": mark,
+            "encoding": {"x": x, "y": y(field), "detail": {"field": "phase", "type": "nominal"}},
+        }
+
+    domain = list(statuses.values())
+    colours = {"signal": SIGNAL_COLOUR, "noise": LINE_COLOUR, "excluded": EXCLUDED_COLOUR}
+    shapes = {"signal": "diamond", "noise": "circle", "excluded": "square"}
+    tooltip = [
+        {"field": "period", "type": "nominal", "title": _("Period")},
+        {"field": "value", "type": "quantitative", "title": y_title, "format": y_format},
+        {"field": "centre", "type": "quantitative", "title": _("Centre line"), "format": y_format},
+        {"field": "lower", "type": "quantitative", "title": _("Lower limit"), "format": y_format},
+        {"field": "upper", "type": "quantitative", "title": _("Upper limit"), "format": y_format},
+        {"field": "status", "type": "nominal", "title": _("Reading")},
+        {"field": "rules", "type": "nominal", "title": _("Why")},
+    ]
+    layers = [
+        reference("upper", [6, 4]),
+        reference("lower", [6, 4]),
+        reference("centre", None),
+        {
+            "mark": {"type": "line", "color": LINE_COLOUR, "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": y("value"),
+                "detail": {"field": "segment", "type": "nominal"},
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 70},
+            "encoding": {
+                "x": x,
+                "y": y("value"),
+                "color": {
+                    "field": "status",
+                    "type": "nominal",
+                    "title": _("Reading"),
+                    "scale": {"domain": domain, "range": [colours[k] for k in statuses]},
+                },
+                "shape": {
+                    "field": "status",
+                    "type": "nominal",
+                    "title": _("Reading"),
+                    "scale": {"domain": domain, "range": [shapes[k] for k in statuses]},
+                },
+                "tooltip": tooltip,
+            },
+        },
+    ]
     return {
         "$schema": SCHEMA,
         "title": title,

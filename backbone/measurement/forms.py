@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backbone.measurement import services
-from backbone.measurement.models import Dimension, Indicator, Place
+from backbone.measurement.models import Dimension, DimensionMember, Indicator, Place
 from backbone.measurement.periods import EXAMPLES, PeriodCodeError, parse_period
 
 HELP = {
@@ -238,15 +238,44 @@ class IndicatorEditForm(_IndicatorForm):
     fieldsets_spec = [
         (legend, [n for n in names if n not in ("code", "period_type")])
         for legend, names in CREATE_FIELDSETS
-    ] + [(_("If you change what is measured"), ["effective_period", "reason"])]
+    ] + [
+        (_("Equity"), ["reference_groups"]),
+        (_("If you change what is measured"), ["effective_period", "reason"]),
+    ]
 
     class Meta(_IndicatorForm.Meta):
-        fields = [f for f in _IndicatorForm.Meta.fields if f not in ("code", "period_type")]
+        fields = [
+            *(f for f in _IndicatorForm.Meta.fields if f not in ("code", "period_type")),
+            "reference_groups",
+        ]
+        labels = {**_IndicatorForm.Meta.labels, "reference_groups": _("Reference groups")}
+        widgets = {**_IndicatorForm.Meta.widgets, "reference_groups": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: object, initiative, **kwargs: object) -> None:
+        super().__init__(*args, initiative=initiative, **kwargs)
         if self.instance.baseline_period_id and not self.is_bound:
             self.initial["baseline_period"] = self.instance.baseline_period.code
+        field = self.fields["reference_groups"]
+        field.queryset = DimensionMember.objects.filter(
+            dimension__initiative=initiative
+        ).select_related("dimension")
+        field.required = False
+        field.label_from_instance = lambda m: f"{m.dimension.name}: {m.name}"
+
+    def clean(self) -> dict:
+        data = self._clean_definition_change(super().clean())
+        chosen = list(data.get("reference_groups") or ())
+        dimensions = {d.pk for d in data.get("dimensions") or ()}
+        if any(m.dimension_id not in dimensions for m in chosen):
+            self.add_error(
+                "reference_groups",
+                _("Choose reference groups only among the groups this indicator is split by."),
+            )
+        elif len({m.dimension_id for m in chosen}) < len(chosen):
+            self.add_error(
+                "reference_groups", _("Choose at most one reference group for each split.")
+            )
+        return data
 
     def clean_effective_period(self) -> str:
         return _period_code(self.cleaned_data.get("effective_period", ""))
@@ -255,8 +284,7 @@ class IndicatorEditForm(_IndicatorForm):
         """The fields whose change alters what is measured (a new definition version)."""
         return [n for n in services.DEFINITION_FIELDS if n in self.changed_data]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def _clean_definition_change(self, data: dict) -> dict:
         if self.redefined():
             if not data.get("effective_period") and "effective_period" not in self.errors:
                 self.add_error(

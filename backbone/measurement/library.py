@@ -219,6 +219,7 @@ def indicator_edit(
     changes: Mapping[str, Any],
     expected_version: int,
     dimensions: Sequence[Dimension] | None = None,
+    reference_groups: Sequence[DimensionMember] | None = None,
     baseline_period: str | None = None,
     effective_period: str = "",
     reason: str = "",
@@ -263,6 +264,20 @@ def indicator_edit(
                 }
             )
 
+    old_refs = set(indicator.reference_groups.values_list("pk", flat=True))
+    new_refs = old_refs if reference_groups is None else {m.pk for m in reference_groups}
+    if reference_groups is not None:
+        members = list(DimensionMember.objects.filter(pk__in=new_refs))
+        dims = [m.dimension_id for m in members]
+        if any(d not in new_dims for d in dims) or len(set(dims)) < len(dims):
+            raise ValidationError(
+                {
+                    "reference_groups": _(
+                        "Choose at most one reference group for each split, among the groups "
+                        "this indicator is split by."
+                    )
+                }
+            )
     real = {k: v for k, v in changes.items() if getattr(indicator, k) != v}
     if real:
         indicator = services.indicator_update(
@@ -273,9 +288,20 @@ def indicator_edit(
             effective_period=period,
             reason=reason,
         )
-    elif new_dims != old_dims:
+    elif new_dims != old_dims or new_refs != old_refs:
         Indicator.objects.filter(pk=indicator.pk).update(version=F("version") + 1)
         indicator.version = expected_version + 1
+    if new_refs != old_refs:
+        indicator.reference_groups.set(new_refs)
+        audit.record(
+            actor=actor,
+            initiative=indicator.initiative,
+            action="indicator.reference_groups",
+            obj=indicator,
+            summary=_("Changed the reference groups of %(name)s") % {"name": indicator.name},
+            before={"reference_groups": _member_keys(old_refs)},
+            after={"reference_groups": _member_keys(new_refs)},
+        )
     if new_dims != old_dims:
         before = sorted(Dimension.objects.filter(pk__in=old_dims).values_list("code", flat=True))
         indicator.dimensions.set(new_dims)
@@ -289,6 +315,15 @@ def indicator_edit(
             after={"dimensions": sorted(d.code for d in dimensions or ())},
         )
     return indicator
+
+
+def _member_keys(pks: set[int]) -> list[str]:
+    return sorted(
+        f"{dimension}:{member}"
+        for dimension, member in DimensionMember.objects.filter(pk__in=pks).values_list(
+            "dimension__code", "code"
+        )
+    )
 
 
 # --- Dimensions ---------------------------------------------------------------------------

@@ -178,6 +178,17 @@ class Indicator(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     is_public = models.BooleanField(_("public"), default=False)
     dimensions = models.ManyToManyField(Dimension, related_name="indicators", blank=True)
+    reference_groups = models.ManyToManyField(
+        "DimensionMember",
+        related_name="reference_for",
+        blank=True,
+        verbose_name=_("reference groups for equity gaps"),
+        help_text=_(
+            "For each way of splitting the figures, the group the others are compared with on "
+            "the equity page (at most one per split). Leave empty to compare with the best-off "
+            "group."
+        ),
+    )
     min_value = models.DecimalField(
         _("lowest possible value"),
         max_digits=20,

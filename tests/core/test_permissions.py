@@ -138,6 +138,10 @@ TABLE: list[tuple[Action, str, set[str]]] = [
     (Action.MANAGE_MEASUREMENT, "public", {"superuser"}),
     (Action.REVIEW_DATA, "a", ADMINS),
     (Action.REVIEW_DATA, "b", {"other_initiative_admin", "superuser"}),
+    # The learning agenda is the backbone's to keep (everyone taking part reads it: VIEW_PRIVATE).
+    (Action.MANAGE_LEARNING, "a", ADMINS),
+    (Action.MANAGE_LEARNING, "b", {"other_initiative_admin", "superuser"}),
+    (Action.MANAGE_LEARNING, "public", {"superuser"}),
     (Action.REPORT_DATA, "x", {"data_steward", *ADMINS}),
     (Action.REPORT_DATA, "y", ADMINS),
     (Action.VIEW_INDICATOR, "a_public_indicator", A_PARTICIPANTS),
@@ -162,6 +166,8 @@ def test_actions_on_the_wrong_kind_of_target_are_denied(world, role):
     assert not can(user, Action.REPORT_DATA, world.a)
     assert not can(user, Action.VIEW_INDICATOR, world.a)
     assert not can(user, Action.REVIEW_DATA, world.a_public_indicator)
+    assert not can(user, Action.MANAGE_LEARNING, world.x)
+    assert not can(user, Action.MANAGE_LEARNING, world.a_private_indicator)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -178,6 +178,29 @@ def test_initiative_settings_validate_the_threshold(setup):
     assert initiative.suppression_threshold == 10
 
 
+def test_settings_choose_open_comparison_and_the_shift_rule_within_its_range(setup):
+    initiative, _, _, admin = setup
+    for bad in (5, 13):
+        with pytest.raises(ValidationError) as caught:
+            services.initiative_update(
+                actor=admin,
+                initiative=initiative,
+                data={"shift_length": bad},
+                expected_version=initiative.version,
+            )
+        assert "shift_length" in caught.value.message_dict
+    services.initiative_update(
+        actor=admin,
+        initiative=initiative,
+        data={"shift_length": 7, "open_comparison": True},
+        expected_version=initiative.version,
+    )
+    initiative.refresh_from_db()
+    assert (initiative.shift_length, initiative.open_comparison) == (7, True)
+    event = AuditEvent.objects.filter(action="initiative.update").latest("pk")
+    assert event.after == {"shift_length": 7, "open_comparison": True}
+
+
 def test_admin_adds_a_new_organization_as_partner_through_the_page(client, setup):
     initiative, *_, admin = setup
     client.force_login(admin)
@@ -263,6 +286,7 @@ def test_stale_settings_edit_through_the_page_keeps_the_other_change_and_shows_i
             "suppression_threshold": 10,
             "needle_threshold": 10,
             "needle_basis": "relative",
+            "shift_length": 8,
             "version": 1,
         },
     )

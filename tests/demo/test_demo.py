@@ -109,3 +109,45 @@ def test_sample_performance_data_went_through_the_reporting_cycle():
         assert point.aggregate.reports == 9  # all nine CoCs
     assert [p.period.code for p in total] == ["2021", "2022", "2023", "2024"]
     assert Target.objects.filter(indicator__initiative=initiative).count() == 4
+
+
+def test_the_demo_learning_agenda_asks_two_questions_and_studies_one_pilot():
+    from datetime import date
+
+    from backbone.agenda.models import ImprovementCycle, LearningQuestion
+    from backbone.agenda.selectors import phase_changes, timeline
+    from backbone.demo.agenda import load_agenda
+    from backbone.demo.hud import INDICATOR_CODE, load_hud
+    from backbone.demo.performance import EXITS, load_performance
+
+    load_demo()
+    initiative = Initiative.objects.get(slug=SLUG)
+    load_hud(initiative)
+    load_performance(initiative)
+    load_agenda(initiative)
+    load_agenda(initiative)  # idempotent
+    questions = LearningQuestion.objects.filter(initiative=initiative).order_by("asked_on")
+    assert [(q.question, [i.code for i in q.indicators.all()]) for q in questions] == [
+        ("Did coordinated entry reduce unsheltered homelessness? (sample)", [INDICATOR_CODE]),
+        (
+            "Why are exits to housing lower for Black households, and what would close the gap? "
+            "(sample)",
+            [EXITS],
+        ),
+    ]
+    cycle = ImprovementCycle.objects.get(initiative=initiative)
+    assert (cycle.title, cycle.stage, cycle.question, cycle.place.code) == (
+        "Landlord engagement pilot (sample)",
+        "study",
+        questions[1],
+        "OH-500",
+    )
+    assert (cycle.changed_on.year, cycle.starts_new_phase) == (2023, False)
+    assert [i.code for i in cycle.indicators.all()] == [EXITS]
+    exits = initiative.indicators.get(code=EXITS)
+    assert [(e.date, e.kind) for e in timeline(exits)] == [
+        (date(2023, 1, 18), "question"),
+        (date(2023, 3, 1), "cycle-start"),
+        (date(2023, 5, 15), "change"),
+    ]
+    assert phase_changes(exits) == []

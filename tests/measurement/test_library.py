@@ -595,3 +595,33 @@ def test_a_rate_base_of_zero_gets_a_plain_message(w):
     with pytest.raises(ValidationError) as caught:
         people.full_clean()
     assert "The rate base must be more than 0" in str(caught.value)
+
+
+def test_a_reference_group_for_equity_is_chosen_audited_and_checked(w):
+    people, race = w["people"], w["race"]
+    white = race.members.get(code="white")
+    lib.indicator_edit(
+        actor=w["admin"], indicator=people, changes={}, expected_version=1, reference_groups=[white]
+    )
+    people.refresh_from_db()
+    assert list(people.reference_groups.all()) == [white]
+    assert people.version == 2
+    event = AuditEvent.objects.get(action="indicator.reference_groups")
+    assert (event.before, event.after) == (
+        {"reference_groups": []},
+        {"reference_groups": ["race:white"]},
+    )
+    # Two groups of one split, or a group of a split the indicator does not use: refused.
+    black = race.members.get(code="black")
+    age = s.dimension_define(initiative=w["init"], code="age", name="Age", members=[("a", "A")])
+    for refs in ([white, black], [age.members.get()]):
+        with pytest.raises(ValidationError) as caught:
+            lib.indicator_edit(
+                actor=w["admin"],
+                indicator=people,
+                changes={},
+                expected_version=2,
+                reference_groups=refs,
+            )
+        assert "reference_groups" in caught.value.message_dict
+    assert list(people.reference_groups.all()) == [white]

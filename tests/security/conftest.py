@@ -38,7 +38,7 @@ from backbone.core.models import (
 )
 from backbone.core.permissions import COMMAND_LINE
 from backbone.measurement import services as ms
-from backbone.measurement.models import Indicator, Period, Place, ReportingRound, Submission
+from backbone.measurement.models import Indicator, Level, Period, Place, ReportingRound, Submission
 from backbone.measurement.validation import Figures
 from tests import factories as f
 
@@ -163,10 +163,14 @@ def build_world() -> World:
     age = ms.dimension_define(
         initiative=a, code="age", name="Age", members=[("child", "Child"), ("adult", "Adult")]
     )
+    p_age = ms.dimension_define(
+        initiative=p, code="age", name="Age", members=[("child", "Child"), ("adult", "Adult")]
+    )
     a_public = f.indicator(a, "a-pub", is_public=True, dimensions=[age])
-    a_private = f.indicator(a, "a-priv")
-    p_public = f.indicator(p, "p-pub", is_public=True)
-    p_private = f.indicator(p, "p-priv")
+    # A performance measure (partners beside their peers), private to A's participants.
+    a_private = f.indicator(a, "a-priv", dimensions=[age], level=Level.PERFORMANCE)
+    p_public = f.indicator(p, "p-pub", is_public=True, dimensions=[p_age], level=Level.PERFORMANCE)
+    p_private = f.indicator(p, "p-priv", dimensions=[p_age])
     b_indicator = f.indicator(b, "b-pub", is_public=True)
     a_region = f.place(a, "A-R")
     a_place = f.place(a, "A-1", a_region)

@@ -34,8 +34,10 @@ from backbone.api.api import api
 from backbone.core.models import AuditEvent, Initiative, Invitation, Membership, Partnership, Role
 from backbone.measurement.models import Observation, ObservationStatus
 from tests.security import (
+    routes_learning,
     routes_library,
     routes_public,
+    routes_quality,
     routes_reporting,
     routes_results,
     routes_review,
@@ -138,7 +140,15 @@ EXPECTED: dict[str, list[Page]] = {
 
 
 # Each area of the shared-measurement pages keeps its own table.
-for _area in (routes_results, routes_library, routes_reporting, routes_review, routes_public):
+for _area in (
+    routes_results,
+    routes_library,
+    routes_reporting,
+    routes_review,
+    routes_public,
+    routes_learning,
+    routes_quality,
+):
     assert not set(_area.EXPECTED) & set(EXPECTED), _area.__name__
     EXPECTED.update(_area.EXPECTED)
 

@@ -18,4 +18,5 @@ def nav_rights(context: template.Context, initiative: Initiative) -> dict[str, b
         "library": can(user, Action.MANAGE_MEASUREMENT, initiative),
         "review": can(user, Action.REVIEW_DATA, initiative),
         "report": bool(reporting_organization_ids(user, initiative)),
+        "learning": can(user, Action.VIEW_PRIVATE, initiative),
     }

@@ -1,6 +1,6 @@
 """Shared-measurement pages under ``/i/<slug>/``; each area keeps its routes in its own module."""
 
-from backbone.measurement.urls import library, reporting, results, review
+from backbone.measurement.urls import library, quality, reporting, results, review
 
 app_name = "measurement"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *library.urlpatterns,
     *reporting.urlpatterns,
     *review.urlpatterns,
+    *quality.urlpatterns,
 ]

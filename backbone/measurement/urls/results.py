@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backbone.measurement.views import results
+from backbone.measurement.views import insights, results
 
 urlpatterns = [
     path("results/", results.dashboard, name="dashboard"),
@@ -12,4 +12,6 @@ urlpatterns = [
         results.indicator_download,
         name="indicator_download",
     ),
+    path("indicators/<str:code>/equity/", insights.equity_page, name="indicator_equity"),
+    path("indicators/<str:code>/peers/", insights.peers_page, name="indicator_peers"),
 ]

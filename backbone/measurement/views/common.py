@@ -4,12 +4,15 @@ answer 404, so that a private initiative's existence is not revealed."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action, can
+from backbone.measurement import charts
 from backbone.measurement.models import Indicator
 
 
@@ -41,3 +44,10 @@ def render_page(
     if status is None:
         status = 422 if form is not None and form.errors else 200
     return render(request, template, context, status=status)
+
+
+def fmt_value(indicator: Indicator, value: Decimal | float | None) -> str:
+    """A figure of ``indicator`` in its unit and decimals (empty for ``None``)."""
+    return charts.format_value(
+        value, unit=indicator.unit, decimals=indicator.decimals, rate_base=indicator.rate_base
+    )

@@ -164,6 +164,7 @@ def indicator_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
                 changes=changes,
                 expected_version=data["version"],
                 dimensions=list(data["dimensions"]),
+                reference_groups=list(data["reference_groups"]),
                 baseline_period=data["baseline_period"],
                 effective_period=data["effective_period"],
                 reason=data["reason"],

@@ -19,21 +19,28 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from backbone.agenda.selectors import results_framework
-from backbone.core.permissions import Action, AnyUser
-from backbone.measurement import charts, exports, selectors
+from backbone.agenda.selectors import results_framework, timeline
+from backbone.core.permissions import Action, AnyUser, can
+from backbone.measurement import charts, exports, insights, selectors
 from backbone.measurement.models import (
     Aggregation,
     Breakdown,
     Dimension,
     Direction,
     Indicator,
+    Level,
     Narrative,
     Period,
     Place,
 )
 from backbone.measurement.publishing import published_series, suppresses_for
-from backbone.measurement.views.common import indicator_for, initiative_for, render_page
+from backbone.measurement.views import sections
+from backbone.measurement.views.common import (
+    fmt_value,
+    indicator_for,
+    initiative_for,
+    render_page,
+)
 
 DOWNLOAD_FORMATS = ("csv", "xlsx")
 
@@ -119,12 +126,6 @@ def _total(indicator: Indicator) -> Breakdown | None:
     return Breakdown.objects.filter(initiative_id=indicator.initiative_id, key="").first()
 
 
-def _fmt(indicator: Indicator, value: Decimal | None) -> str:
-    return charts.format_value(
-        value, unit=indicator.unit, decimals=indicator.decimals, rate_base=indicator.rate_base
-    )
-
-
 # --- Dashboard -------------------------------------------------------------------------------
 
 
@@ -154,6 +155,7 @@ class Tile:
     hidden: int = 0
     spark: charts.Sparkline | None = None
     spark_label: str = ""
+    signals: str = ""  # the signal-or-noise reading in words, when the chart finds a signal
 
 
 def _verdict(indicator: Indicator, change: Decimal) -> tuple[str, str, str]:
@@ -196,11 +198,11 @@ def dashboard_tile(user: AnyUser, indicator: Indicator, filters: Filters) -> Til
     baseline = indicator.baseline_period_id
     for_progress = [p.point for p in visible if p in in_range or p.period.pk == baseline]
     result = selectors.progress_for(indicator, tile.place, total, for_progress)
-    tile.latest, tile.latest_period = _fmt(indicator, result.latest), str(result.latest_period)
+    tile.latest, tile.latest_period = fmt_value(indicator, result.latest), str(result.latest_period)
     tile.needle_moving, tile.needle_reason = result.needle_moving, result.reason
     tile.not_comparable = result.not_comparable_reason or ""
     if result.baseline is not None:
-        tile.baseline = _fmt(indicator, result.baseline)
+        tile.baseline = fmt_value(indicator, result.baseline)
         tile.baseline_value = result.baseline
         tile.baseline_period = str(result.baseline_period)
     change = result.absolute_change
@@ -217,7 +219,7 @@ def dashboard_tile(user: AnyUser, indicator: Indicator, filters: Filters) -> Til
         target = targets[-1]
         tile.target = _("Target for %(period)s: %(value)s") % {
             "period": target.period.code,
-            "value": _fmt(indicator, target.value),
+            "value": fmt_value(indicator, target.value),
         }
         if result.percent_to_target is not None:
             share = result.percent_to_target
@@ -230,6 +232,13 @@ def dashboard_tile(user: AnyUser, indicator: Indicator, filters: Filters) -> Til
                     "n": charts.format_number(share)
                 }
             tile.target_meter = int(max(0, min(100, share)))
+    chart = insights.control_chart(
+        indicator,
+        [p for p in shown if filters.includes(p.period)],
+        shift_length=indicator.initiative.shift_length,
+    )
+    if chart.signals:
+        tile.signals = chart.summary()
     fresh = selectors.freshness(indicator, tile.place)
     tile.last_updated, tile.last_approved = fresh.last_updated, fresh.last_approved
     tile.spark = charts.sparkline(_points(in_range))
@@ -352,7 +361,7 @@ def indicator_table(
                 cells.append(Cell(None, _("no figure")))
             else:
                 value = charts.rounded(point.aggregate.value, indicator.decimals)
-                cells.append(Cell(value, _fmt(indicator, value)))
+                cells.append(Cell(value, fmt_value(indicator, value)))
         table.rows.append(TableRow(periods[pk], cells, notes, breaks, segment))
     return table
 
@@ -430,7 +439,7 @@ def _target_marks(indicator: Indicator, place: Place, table: IndicatorTable) -> 
             % {
                 "period": period,
                 "groups": f" ({', '.join(groups)})" if grouped else "",
-                "value": _fmt(indicator, value),
+                "value": fmt_value(indicator, value),
             },
         }
         for (period, value), groups in marks.items()
@@ -461,6 +470,16 @@ def indicator_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse
         "revisions": indicator.revisions.select_related("effective_period"),
         "public": suppresses_for(request.user, initiative),
         "rule": selectors.needle_rule(initiative).describe(),
+        "equity_url": reverse("measurement:indicator_equity", args=[initiative.slug, code])
+        if indicator.dimensions.exists()
+        else "",
+        "learning_timeline": timeline(indicator, filters.place)
+        if can(request.user, Action.VIEW_PRIVATE, initiative)
+        else None,
+        "peers_url": reverse("measurement:indicator_peers", args=[initiative.slug, code])
+        if indicator.level == Level.PERFORMANCE
+        and can(request.user, Action.VIEW_PRIVATE, initiative)
+        else "",
     }
     if place is not None:
         table = indicator_table(request.user, indicator, place, filters)
@@ -476,6 +495,15 @@ def indicator_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse
         notes = list(dict.fromkeys(text for row in table.rows for text in row.notes))
         for row in table.rows:
             row.note_numbers = [notes.index(text) + 1 for text in row.notes]
+        total = [
+            shown
+            for shown in published_series(request.user, indicator, place)
+            if filters.includes(shown.period)
+        ]
+        context.update(
+            sections.signal_section(indicator, place.name, total, initiative.shift_length)
+        )
+        context.update(sections.forecast_section(indicator, place.name, total))
         context.update(
             table=table,
             tile=tile,
