@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from backbone.api import core, measurement
+from backbone.api import core, insights, measurement
 from backbone.api.lookups import NotFound
 from backbone.api.reference import ApiReference
 from backbone.core.errors import ConflictError, DomainError
@@ -41,6 +41,7 @@ api = NinjaAPI(
 )
 api.add_router("", core.router)
 api.add_router("", measurement.router)
+api.add_router("", insights.router)
 
 # Last: any other address under /api/v1/ answers in JSON too, not with the HTML error page.
 fallback = Router(auth=None)

@@ -466,8 +466,9 @@ def format_change(
     """A signed change in the figure's unit: ``+1,041``, ``−2.5 percentage points``."""
     if change is None:
         return ""
-    sign = "+" if change > 0 else ("−" if change < 0 else "")
-    number = format_number(abs(Decimal(str(change))), decimals)
+    shown = rounded(change, decimals)  # the sign of what is shown: never "−0.0"
+    sign = "+" if shown > 0 else ("−" if shown < 0 else "")
+    number = format_number(abs(shown), decimals)
     if unit == "percent":
         return _("%(sign)s%(n)s percentage points") % {"sign": sign, "n": number}
     if unit == "rate":

@@ -10,11 +10,14 @@ figure is a gap, never inferred.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
@@ -389,6 +392,20 @@ def peer_values(indicator: Indicator) -> dict[int, list[tuple[int, Decimal | Non
     return out
 
 
+def _shuffle(initiative, organization_id: int) -> str:
+    """A stable order of partners that reveals nothing: by a keyed hash of the organization,
+    so "Partner A" is not the oldest partner or the first CoC number (and the same in every
+    period and on every page)."""
+    message = f"peers:{initiative.pk}:{organization_id}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def peer_letters(initiative, organization_ids: Iterable[int]) -> dict[int, str]:
+    """Each organization's anonymous letter ("Partner A"…) in ``initiative``'s comparisons."""
+    ordered = sorted(organization_ids, key=lambda org: _shuffle(initiative, org))
+    return comparison.anonymous_labels(ordered)
+
+
 def peers_view(user: AnyUser, indicator: Indicator) -> PeersView:
     """Each partner against the peer median and spread, period by period. A partner sees its own
     organization named and the others as "Partner A", "Partner B"… (the same letter in every
@@ -402,6 +419,7 @@ def peers_view(user: AnyUser, indicator: Indicator) -> PeersView:
     orgs = sorted({org for values in by_period.values() for org, _v in values})
     names = dict(Organization.objects.filter(pk__in=orgs).values_list("pk", "name"))
     ordered = sorted(by_period, key=lambda pk: (periods[pk].start, periods[pk].end))
+    letters = peer_letters(initiative, orgs)
     summaries = comparison.over_time(
         [
             (
@@ -413,5 +431,6 @@ def peers_view(user: AnyUser, indicator: Indicator) -> PeersView:
         direction=indicator.direction,
         viewer=viewer,
         open_comparison=named_all,
+        labels=letters,
     )
     return PeersView(summaries=summaries, named_all=named_all, viewer=viewer)

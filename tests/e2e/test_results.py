@@ -13,7 +13,7 @@ from tests.e2e.helpers import check_a11y, screenshot, sign_in, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHART = "[data-chart][data-chart-ready]"
+CHART = "[data-chart='trend-spec'][data-chart-ready]"  # the indicator page's trend chart
 
 
 def ohio_series() -> list[tuple[str, str]]:

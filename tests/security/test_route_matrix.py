@@ -265,6 +265,11 @@ WRITE_A_COMMUNITY = who(
 WRITE_P_COMMUNITY = who(ok={"superuser"}, unauthenticated={"anonymous"}, rest=REFUSED)
 
 
+def no_baseline(table: Mapping[str, str]) -> dict[str, str]:
+    """A forecast of an indicator with no baseline period: 422 for whoever may see it."""
+    return {role: "status 422" if outcome == OK else outcome for role, outcome in table.items()}
+
+
 @dataclass(frozen=True)
 class Call:
     """One way to fill an operation's path (and query or body), and every role's outcome."""
@@ -305,6 +310,30 @@ API_EXPECTED: dict[tuple[str, str], list[Call]] = {
         Call("A/a-priv", {"slug": "a"}, A_VIEW, "indicator=a-priv&place=A-R"),
         Call("P/p-pub", {"slug": "p"}, EVERYONE, "indicator=p-pub&place=P-R"),
         Call("P/p-priv", {"slug": "p"}, P_PRIVATE, "indicator=p-priv&place=P-R"),
+    ],
+    ("GET", f"{ONE}/indicators/{{code}}/signals"): [
+        Call("A/a-priv", {"slug": "a", "code": "a-priv"}, A_VIEW),
+        Call("P/p-pub", {"slug": "p", "code": "p-pub"}, EVERYONE),
+        Call("P/p-priv", {"slug": "p", "code": "p-priv"}, P_PRIVATE),
+    ],
+    # No indicator here has a baseline period: whoever may see it is told so (422).
+    ("GET", f"{ONE}/indicators/{{code}}/forecast"): [
+        Call("A/a-priv", {"slug": "a", "code": "a-priv"}, no_baseline(A_VIEW)),
+        Call("P/p-pub", {"slug": "p", "code": "p-pub"}, no_baseline(EVERYONE)),
+        Call("P/p-priv", {"slug": "p", "code": "p-priv"}, no_baseline(P_PRIVATE)),
+    ],
+    ("GET", f"{ONE}/indicators/{{code}}/equity"): [
+        Call("A/a-priv", {"slug": "a", "code": "a-priv"}, A_VIEW, "dimension=age"),
+        Call("P/p-pub", {"slug": "p", "code": "p-pub"}, EVERYONE, "dimension=age"),
+        Call("P/p-priv", {"slug": "p", "code": "p-priv"}, P_PRIVATE, "dimension=age"),
+    ],
+    # Peers: performance measures, for the people who take part (the page's rule; no sign-in
+    # redirect in the API: nobody and outsiders of a public initiative get 403).
+    ("GET", f"{ONE}/indicators/{{code}}/peers"): [
+        Call("A/performance", {"slug": "a", "code": "a-priv"}, A_VIEW),
+        Call("A/population", {"slug": "a", "code": "a-pub"}, who(rest=HIDDEN)),
+        Call("P/performance", {"slug": "p", "code": "p-pub"}, who(ok={"superuser"})),
+        Call("P/B's", {"slug": "p", "code": "b-pub"}, who(hidden={"superuser"})),
     ],
     ("POST", f"{ONE}/observations"): [
         Call("A/row-for-X", {"slug": "a"}, WRITE_A_X, rows=(A_X_ROW,)),

@@ -124,7 +124,7 @@ def signal_section(
         % {"kind": kind[:1].upper() + kind[1:], "name": indicator.name, "place": place_name},
         y_title=indicator.get_unit_display(),
         statuses=statuses,
-        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",~f",
+        y_format=f",.{indicator.decimals}f",
     )
     return {"spc": chart, "spc_kind": kind, "spc_spec": spec, "spc_rows": rows}
 
@@ -166,7 +166,9 @@ def forecast_section(
                 rate_base=indicator.rate_base,
             )
         verdict = ""
-        if point.better is not None and point.difference:
+        # Judged on the figures as shown: a difference that rounds to nothing is "on the forecast".
+        shown = charts.rounded(point.difference, indicator.decimals)
+        if point.better is not None and shown:
             verdict = _("better than forecast") if point.better else _("worse than forecast")
         rows.append(
             ForecastRow(
