@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -301,6 +301,33 @@ def _check_cycle_links(
         raise ValidationError({"place": _("The place must belong to this initiative.")})
 
 
+_Learning = TypeVar("_Learning", LearningQuestion, ImprovementCycle)
+
+
+def _add(
+    actor: AnyUser,
+    made: _Learning,
+    indicators: Sequence[Indicator],
+    *,
+    action: str,
+    summary: str,
+    fields: Sequence[str],
+) -> _Learning:
+    """Validate and save a new question or cycle, link its indicators, and audit it."""
+    made.full_clean(exclude=["initiative"], validate_unique=False)
+    made.save()
+    made.indicators.set(indicators)
+    audit.record(
+        actor=actor,
+        initiative=made.initiative,
+        action=action,
+        obj=made,
+        summary=summary,
+        after=_with_indicators(audit.snapshot(made, list(fields)), indicators),
+    )
+    return made
+
+
 @transaction.atomic
 def question_create(
     *,
@@ -327,18 +354,14 @@ def question_create(
         answer=answer.strip(),
         answered_on=answered_on,
     )
-    made.full_clean(exclude=["initiative"], validate_unique=False)
-    made.save()
-    made.indicators.set(indicators)
-    audit.record(
-        actor=actor,
-        initiative=initiative,
+    return _add(
+        actor,
+        made,
+        indicators,
         action="learning_question.create",
-        obj=made,
         summary=_("Added the learning question %(q)s") % {"q": made.question},
-        after=_with_indicators(audit.snapshot(made, list(QUESTION_FIELDS)), indicators),
+        fields=QUESTION_FIELDS,
     )
-    return made
 
 
 @transaction.atomic
@@ -423,18 +446,14 @@ def cycle_create(
         ended_on=ended_on,
         **texts,
     )
-    made.full_clean(exclude=["initiative"], validate_unique=False)
-    made.save()
-    made.indicators.set(indicators)
-    audit.record(
-        actor=actor,
-        initiative=initiative,
+    return _add(
+        actor,
+        made,
+        indicators,
         action="improvement_cycle.create",
-        obj=made,
         summary=_("Added the improvement cycle %(title)s") % {"title": made.title},
-        after=_with_indicators(audit.snapshot(made, list(CYCLE_FIELDS)), indicators),
+        fields=CYCLE_FIELDS,
     )
-    return made
 
 
 @transaction.atomic
