@@ -315,6 +315,13 @@ class Observation(models.Model):
         indexes = [
             models.Index(fields=["indicator", "period", "breakdown"], name="obs_series_idx"),
             models.Index(fields=["indicator", "place", "period"], name="obs_place_idx"),
+            # The series read (selectors.series_by_group): one indicator, some breakdowns, every
+            # period, summed. On PostgreSQL an index-only scan; SQLite ignores ``include``.
+            models.Index(
+                fields=["indicator", "breakdown", "period"],
+                include=["place", "status", "value", "numerator", "denominator"],
+                name="obs_series_cover_idx",
+            ),
         ]
 
     def __str__(self) -> str:
