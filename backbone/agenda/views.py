@@ -43,6 +43,7 @@ from backbone.agenda.forms import (
 from backbone.agenda.models import CycleStage, ImprovementCycle, LearningQuestion
 from backbone.agenda.selectors import learning_for
 from backbone.core.errors import ConflictError, DomainError
+from backbone.core.forms import apply_errors
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action, can
 from backbone.measurement.views.common import initiative_for, render_page
@@ -134,14 +135,6 @@ def _manager(request: HttpRequest, slug: str) -> Initiative:
     return initiative_for(request, slug, Action.MANAGE_LEARNING)
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _shown(value: object) -> str:
     """A submitted value in words, for the list of what was not saved."""
     if value is None or value == "":
@@ -226,7 +219,7 @@ def _save(
             unsaved=_unsaved(form, now),
         )
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        apply_errors(form, exc)
     except DomainError as exc:
         form.add_error(None, exc.message)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from backbone.core.models import Initiative, Organization, PartnerKind, Partnership, Role, Sector
@@ -135,3 +136,13 @@ class AcceptInvitationForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords are not the same."))
         return data
+
+
+def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: each field's problems at its box, the
+    rest (or problems of fields the form does not show) at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

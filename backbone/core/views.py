@@ -44,14 +44,6 @@ def _partnership(request: HttpRequest, initiative: Initiative, org_pk: int, acti
     return partnership
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _render(request: HttpRequest, template: str, context: dict, form=None) -> HttpResponse:
     """Render an initiative page. The menu needs to know whether to offer the admin pages; a
     failed form answers 422 so htmx and tests see the failure."""
@@ -169,7 +161,7 @@ def manage_partners(request: HttpRequest, slug: str) -> HttpResponse:
                 commitment_signatory=data["commitment_signatory"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            forms.apply_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -208,7 +200,7 @@ def edit_partnership(request: HttpRequest, slug: str, org_pk: int) -> HttpRespon
             messages.error(request, exc.message)
             return redirect(request.path)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            forms.apply_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -424,7 +416,7 @@ def manage_settings(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect(request.path)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            forms.apply_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

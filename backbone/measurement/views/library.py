@@ -23,6 +23,7 @@ from backbone.agenda import services as agenda_services
 from backbone.agenda.forms import GoalEditForm, GoalForm, OutcomeEditForm, OutcomeForm
 from backbone.agenda.models import Goal, Outcome
 from backbone.core.errors import ConflictError, DomainError
+from backbone.core.forms import apply_errors
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action
 from backbone.measurement import library as lib
@@ -44,14 +45,6 @@ def _manager(request: HttpRequest, slug: str) -> Initiative:
     return initiative_for(request, slug, Action.MANAGE_MEASUREMENT)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _save(
     request: HttpRequest, form, write: Callable[[], object], done: str
 ) -> HttpResponse | None:
@@ -64,7 +57,7 @@ def _save(
         messages.error(request, exc.message)
         return redirect(request.get_full_path())
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        apply_errors(form, exc)
     except DomainError as exc:
         form.add_error(None, exc.message)
     else:
@@ -76,6 +69,32 @@ def _save(
 def _form_page(request, initiative, form, *, title: str, intro: str, **extra):
     context = {"initiative": initiative, "form": form, "title": title, "intro": intro, **extra}
     return render_page(request, T + "form.html", context, form=form)
+
+
+def _form_view(
+    request: HttpRequest,
+    initiative: Initiative,
+    form,
+    *,
+    write: Callable[[dict], object],
+    done: Callable[[dict], str],
+    title: str,
+    intro: str,
+    **extra,
+) -> HttpResponse:
+    """Every library form page: on a valid POST, the service write (``write(cleaned_data)``)
+    and back to the library saying ``done(cleaned_data)``; otherwise the form, with its problems
+    at their boxes (422)."""
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        response = _save(request, form, lambda: write(data), done(data))
+        if response is not None:
+            return response
+    return _form_page(request, initiative, form, title=title, intro=intro, **extra)
+
+
+def _without_version(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "version"}
 
 
 @login_required
@@ -112,26 +131,18 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
 def indicator_create(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _manager(request, slug)
     form = IndicatorCreateForm(request.POST or None, initiative=initiative)
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in lib.INDICATOR_CREATE_FIELDS}
-        done = _save(
-            request,
-            form,
-            lambda: lib.indicator_create(
-                actor=request.user,
-                initiative=initiative,
-                data=data,
-                dimensions=list(form.cleaned_data["dimensions"]),
-                baseline_period=form.cleaned_data["baseline_period"],
-            ),
-            _("The indicator %(name)s was added.") % {"name": data["name"]},
-        )
-        if done:
-            return done
-    return _form_page(
+    return _form_view(
         request,
         initiative,
         form,
+        write=lambda data: lib.indicator_create(
+            actor=request.user,
+            initiative=initiative,
+            data={k: data[k] for k in lib.INDICATOR_CREATE_FIELDS},
+            dimensions=list(data["dimensions"]),
+            baseline_period=data["baseline_period"],
+        ),
+        done=lambda data: _("The indicator %(name)s was added.") % {"name": data["name"]},
         title=_("New indicator"),
         intro=_(
             "An indicator is a figure every partner reports the same way. Each field below says "
@@ -152,31 +163,22 @@ def indicator_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         initial={"version": indicator.version},
         initiative=initiative,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        changes = {k: data[k] for k in lib.INDICATOR_EDIT_FIELDS if k in data}
-        done = _save(
-            request,
-            form,
-            lambda: lib.indicator_edit(
-                actor=request.user,
-                indicator=indicator,
-                changes=changes,
-                expected_version=data["version"],
-                dimensions=list(data["dimensions"]),
-                reference_groups=list(data["reference_groups"]),
-                baseline_period=data["baseline_period"],
-                effective_period=data["effective_period"],
-                reason=data["reason"],
-            ),
-            _("The indicator %(name)s was saved.") % {"name": data["name"]},
-        )
-        if done:
-            return done
-    return _form_page(
+    return _form_view(
         request,
         initiative,
         form,
+        write=lambda data: lib.indicator_edit(
+            actor=request.user,
+            indicator=indicator,
+            changes={k: data[k] for k in lib.INDICATOR_EDIT_FIELDS if k in data},
+            expected_version=data["version"],
+            dimensions=list(data["dimensions"]),
+            reference_groups=list(data["reference_groups"]),
+            baseline_period=data["baseline_period"],
+            effective_period=data["effective_period"],
+            reason=data["reason"],
+        ),
+        done=lambda data: _("The indicator %(name)s was saved.") % {"name": data["name"]},
         title=_("Edit %(name)s") % {"name": indicator.name},
         intro=_(
             "Names, help and checks can change at any time. Changing what is measured — the "
@@ -206,23 +208,21 @@ DIMENSION_INTRO = gettext_lazy(
 def dimension_create(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _manager(request, slug)
     form = DimensionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _save(
-            request,
-            form,
-            lambda: lib.dimension_create(
-                actor=request.user,
-                initiative=initiative,
-                code=data["code"],
-                name=data["name"],
-                members=data["members"],
-            ),
-            _("The dimension %(name)s was added.") % {"name": data["name"]},
-        )
-        if done:
-            return done
-    return _form_page(request, initiative, form, title=_("New dimension"), intro=DIMENSION_INTRO)
+    return _form_view(
+        request,
+        initiative,
+        form,
+        write=lambda data: lib.dimension_create(
+            actor=request.user,
+            initiative=initiative,
+            code=data["code"],
+            name=data["name"],
+            members=data["members"],
+        ),
+        done=lambda data: _("The dimension %(name)s was added.") % {"name": data["name"]},
+        title=_("New dimension"),
+        intro=DIMENSION_INTRO,
+    )
 
 
 @login_required
@@ -239,26 +239,18 @@ def dimension_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "state": lib.dimension_state(dimension),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _save(
-            request,
-            form,
-            lambda: lib.dimension_update(
-                actor=request.user,
-                dimension=dimension,
-                name=data["name"],
-                members=data["members"],
-                expected_state=data["state"],
-            ),
-            _("The dimension %(name)s was saved.") % {"name": data["name"]},
-        )
-        if done:
-            return done
-    return _form_page(
+    return _form_view(
         request,
         initiative,
         form,
+        write=lambda data: lib.dimension_update(
+            actor=request.user,
+            dimension=dimension,
+            name=data["name"],
+            members=data["members"],
+            expected_state=data["state"],
+        ),
+        done=lambda data: _("The dimension %(name)s was saved.") % {"name": data["name"]},
         title=_("Edit %(name)s") % {"name": dimension.name},
         intro=DIMENSION_INTRO,
         facts=[(_("Code"), dimension.code)],
@@ -279,17 +271,15 @@ PLACE_INTRO = gettext_lazy(
 def place_create(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _manager(request, slug)
     form = PlaceForm(request.POST or None, initiative=initiative)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _save(
-            request,
-            form,
-            lambda: lib.place_create(actor=request.user, initiative=initiative, **data),
-            _("The place %(name)s was added.") % {"name": data["name"]},
-        )
-        if done:
-            return done
-    return _form_page(request, initiative, form, title=_("New place"), intro=PLACE_INTRO)
+    return _form_view(
+        request,
+        initiative,
+        form,
+        write=lambda data: lib.place_create(actor=request.user, initiative=initiative, **data),
+        done=lambda data: _("The place %(name)s was added.") % {"name": data["name"]},
+        title=_("New place"),
+        intro=PLACE_INTRO,
+    )
 
 
 @login_required
@@ -308,27 +298,19 @@ def place_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "state": lib.place_state(place),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _save(
-            request,
-            form,
-            lambda: lib.place_update(
-                actor=request.user,
-                place=place,
-                name=data["name"],
-                level=data["level"],
-                parent=data["parent"],
-                expected_state=data["state"],
-            ),
-            _("The place %(name)s was saved.") % {"name": data["name"]},
-        )
-        if done:
-            return done
-    return _form_page(
+    return _form_view(
         request,
         initiative,
         form,
+        write=lambda data: lib.place_update(
+            actor=request.user,
+            place=place,
+            name=data["name"],
+            level=data["level"],
+            parent=data["parent"],
+            expected_state=data["state"],
+        ),
+        done=lambda data: _("The place %(name)s was saved.") % {"name": data["name"]},
         title=_("Edit %(name)s") % {"name": place.name},
         intro=PLACE_INTRO,
         facts=[(_("Code"), place.code)],
@@ -348,17 +330,17 @@ GOAL_INTRO = gettext_lazy(
 def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _manager(request, slug)
     form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _save(
-            request,
-            form,
-            lambda: agenda_services.goal_create(actor=request.user, initiative=initiative, **data),
-            _("The goal %(title)s was added.") % {"title": data["title"]},
-        )
-        if done:
-            return done
-    return _form_page(request, initiative, form, title=_("New goal"), intro=GOAL_INTRO)
+    return _form_view(
+        request,
+        initiative,
+        form,
+        write=lambda data: agenda_services.goal_create(
+            actor=request.user, initiative=initiative, **data
+        ),
+        done=lambda data: _("The goal %(title)s was added.") % {"title": data["title"]},
+        title=_("New goal"),
+        intro=GOAL_INTRO,
+    )
 
 
 @login_required
@@ -370,23 +352,17 @@ def goal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"title": goal.title, "description": goal.description, "version": goal.version},
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        done = _save(
-            request,
-            form,
-            lambda: agenda_services.goal_update(
-                actor=request.user, goal=goal, changes=data, expected_version=version
-            ),
-            _("The goal %(title)s was saved.") % {"title": data["title"]},
-        )
-        if done:
-            return done
-    return _form_page(
+    return _form_view(
         request,
         initiative,
         form,
+        write=lambda data: agenda_services.goal_update(
+            actor=request.user,
+            goal=goal,
+            changes=_without_version(data),
+            expected_version=data["version"],
+        ),
+        done=lambda data: _("The goal %(title)s was saved.") % {"title": data["title"]},
         title=_("Edit the goal %(title)s") % {"title": goal.title},
         intro=GOAL_INTRO,
     )
@@ -421,23 +397,21 @@ def outcome_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("goal", "").isdigit():
         initial["goal"] = int(request.GET["goal"])
     form = OutcomeForm(request.POST or None, initiative=initiative, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _save(
-            request,
-            form,
-            lambda: agenda_services.outcome_create(
-                actor=request.user,
-                goal=data["goal"],
-                title=data["title"],
-                description=data["description"],
-                indicators=list(data["indicators"]),
-            ),
-            _("The outcome %(title)s was added.") % {"title": data["title"]},
-        )
-        if done:
-            return done
-    return _form_page(request, initiative, form, title=_("New outcome"), intro=GOAL_INTRO)
+    return _form_view(
+        request,
+        initiative,
+        form,
+        write=lambda data: agenda_services.outcome_create(
+            actor=request.user,
+            goal=data["goal"],
+            title=data["title"],
+            description=data["description"],
+            indicators=list(data["indicators"]),
+        ),
+        done=lambda data: _("The outcome %(title)s was added.") % {"title": data["title"]},
+        title=_("New outcome"),
+        intro=GOAL_INTRO,
+    )
 
 
 @login_required
@@ -458,28 +432,18 @@ def outcome_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "version": outcome.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        indicators = list(data.pop("indicators"))
-        version = data.pop("version")
-        done = _save(
-            request,
-            form,
-            lambda: agenda_services.outcome_update(
-                actor=request.user,
-                outcome=outcome,
-                changes=data,
-                expected_version=version,
-                indicators=indicators,
-            ),
-            _("The outcome %(title)s was saved.") % {"title": data["title"]},
-        )
-        if done:
-            return done
-    return _form_page(
+    return _form_view(
         request,
         initiative,
         form,
+        write=lambda data: agenda_services.outcome_update(
+            actor=request.user,
+            outcome=outcome,
+            changes={k: v for k, v in _without_version(data).items() if k != "indicators"},
+            expected_version=data["version"],
+            indicators=list(data["indicators"]),
+        ),
+        done=lambda data: _("The outcome %(title)s was saved.") % {"title": data["title"]},
         title=_("Edit the outcome %(title)s") % {"title": outcome.title},
         intro=GOAL_INTRO,
     )
