@@ -135,8 +135,13 @@ def _manager(request: HttpRequest, slug: str) -> Initiative:
     return initiative_for(request, slug, Action.MANAGE_LEARNING)
 
 
-def _shown(value: object) -> str:
-    """A submitted value in words, for the list of what was not saved."""
+def _shown(field: forms.Field, value: object) -> str:
+    """A submitted value in words, for the list of what was not saved: a choice by its label."""
+    choices = getattr(field, "choices", None)
+    if choices is not None and not hasattr(value, "model") and not isinstance(value, Model):
+        labels = {str(k): v for k, v in choices if not isinstance(v, list | tuple)}
+        if str(value) in labels and value not in ("", None):
+            return str(labels[str(value)])
     if value is None or value == "":
         return _("(empty)")
     if isinstance(value, bool):
@@ -163,7 +168,7 @@ def _unsaved(form: forms.Form, fresh: forms.Form) -> list[tuple[str, str]]:
         else:
             value_key = value
         if value_key != now and not (value_key in ("", None) and now in ("", None)):
-            rows.append((str(form.fields[name].label), _shown(value)))
+            rows.append((str(form.fields[name].label), _shown(form.fields[name], value)))
     return rows
 
 

@@ -308,8 +308,18 @@ def over_time(
     ]
 
 
-def method(direction: Direction | str, *, open_comparison: bool = False) -> str:
-    """How the comparison is worked out, in plain words, for a page footnote."""
+def method(
+    direction: Direction | str,
+    *,
+    open_comparison: bool = False,
+    reviewer: bool = False,
+    hides_small: bool = True,
+) -> str:
+    """How the comparison is worked out, in plain words, for a page footnote.
+
+    ``reviewer``: the reader sees every name because they review every partner's figures (the
+    partners themselves see letters unless ``open_comparison``). ``hides_small``: small figures
+    may be hidden from this reader (say how they are left out)."""
     direction = Direction(direction)
     parts = [
         _(
@@ -348,14 +358,23 @@ def method(direction: Direction | str, *, open_comparison: bool = False) -> str:
                 "given."
             ),
         ]
-    parts.append(
-        _(
-            "Figures based on too few people are suppressed: they are not counted in the median, "
-            "quartiles or ranks, so that they cannot be worked out from them."
+    if hides_small:
+        parts.append(
+            _(
+                "Figures based on too few people are suppressed: they are not counted in the "
+                "median, quartiles or ranks, so that they cannot be worked out from them."
+            )
         )
-    )
     if open_comparison:
         parts.append(_("The partners have agreed to compare openly, so every partner is named."))
+    elif reviewer:
+        parts.append(
+            _(
+                "Every partner is named to you because you review the partners' figures; each "
+                "partner sees its own name and the others by a letter that stays the same from "
+                "one period to the next."
+            )
+        )
     else:
         parts.append(
             _(

@@ -66,6 +66,9 @@ class ForecastPoint:
     better: bool | None  # actual better than forecast by the direction; None when neutral
     fitted: bool  # used to fit the line
     excluded: bool = False  # the caller marked this value not comparable
+    # actual − forecast as a reader sees it: the two figures rounded to ``decimals`` first, so a
+    # table row, the summary sentence and better/worse never disagree
+    shown_difference: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def baseline_forecast(
     min_points: int = 3,
     decimals: int = 0,
     unit_suffix: str = "",
+    difference_suffix: str | None = None,
 ) -> Forecast:
     """The pre-baseline trend line and how each value from the baseline on compares with it.
 
@@ -131,6 +135,8 @@ def baseline_forecast(
     Every point of the baseline's segment from the first fitted one on gets the line's value;
     ``difference`` and ``better`` are set only from the baseline on, for comparable values.
     When there is no forecast, ``points`` still lists every value (with no forecast).
+    ``difference_suffix`` follows differences in words (" percentage points" for a percent);
+    ``unit_suffix`` when not given.
     """
     direction = Direction(direction)
     if min_points < 2:
@@ -184,10 +190,13 @@ def baseline_forecast(
     latest: tuple[Hashable, Decimal, Fraction] | None = None
     for i, (label, x, value, ex) in enumerate(rows):
         line = intercept + slope * Fraction(x) if segment_of[i] == segment and i >= fit[0] else None
-        difference = better = None
+        difference = better = shown = None
         if i >= base and line is not None and value is not None and not ex:
             gap = Fraction(value) - line
             difference = float(gap)
+            # Rounding both figures never flips the sign of the difference; it can make it 0,
+            # and a page then says "on the forecast" (neither better nor worse).
+            shown = _rounded(value, decimals) - _rounded(line, decimals)
             if direction != Direction.NEUTRAL:
                 better = gap > 0 if direction == Direction.UP else gap < 0
             latest = (label, value, line)
@@ -201,6 +210,7 @@ def baseline_forecast(
                 better,
                 fitted=i in fitted,
                 excluded=ex,
+                shown_difference=shown,
             )
         )
 
@@ -242,7 +252,11 @@ def baseline_forecast(
             "label": label,
             "actual": _figure(shown_actual, decimals, unit_suffix),
             "forecast": _figure(shown_line, decimals, unit_suffix),
-            "difference": _figure(abs(shown_difference), decimals, unit_suffix),
+            "difference": _figure(
+                abs(shown_difference),
+                decimals,
+                unit_suffix if difference_suffix is None else difference_suffix,
+            ),
         }
         if shown_difference == 0:
             position = _("on the forecast")

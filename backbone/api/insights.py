@@ -38,8 +38,9 @@ from backbone.api.schemas import (
     SignalsOut,
     ValidationMessage,
 )
+from backbone.core import permissions
 from backbone.core.models import Initiative
-from backbone.core.permissions import Action, AnyUser, can
+from backbone.core.permissions import AnyUser
 from backbone.measurement import insights, selectors
 from backbone.measurement.models import Dimension, Indicator, Level, Period, Place
 from backbone.measurement.periods import PeriodCodeError, parse_period
@@ -121,9 +122,9 @@ def _total(
 
 
 def _signals(
-    indicator: Indicator, place: Place | None, points: Sequence[PublishedPoint], shift: int
+    user: AnyUser, indicator: Indicator, place: Place | None, points: Sequence[PublishedPoint]
 ) -> dict[str, object]:
-    chart = insights.control_chart(indicator, points, shift_length=shift)
+    chart = insights.control_chart(user, indicator, points)
     hidden = {p.period.code for p in points if p.suppressed}
     s = chart.settings
     return {
@@ -208,7 +209,7 @@ def indicator_signals(
     indicator = indicator_or_404(user, initiative, code)
     place = _place(initiative, indicator, filters.place)
     points = _total(user, indicator, place, _within(filters))
-    return _signals(indicator, place, points, initiative.shift_length)
+    return _signals(user, indicator, place, points)
 
 
 # --- Turn the curve --------------------------------------------------------------------------
@@ -474,7 +475,7 @@ def indicator_peers(request: HttpRequest, slug: str, code: str) -> dict[str, obj
     """
     user = request.auth
     initiative = initiative_or_404(user, slug)
-    if not can(user, Action.VIEW_PRIVATE, initiative):
+    if not permissions.may_compare_peers(user, initiative):
         raise HttpError(
             403,
             _("Only the people who take part in %(initiative)s can compare partners.")
@@ -494,7 +495,7 @@ def indicator_peers(request: HttpRequest, slug: str, code: str) -> dict[str, obj
     return {
         "indicator": indicator.code,
         "all_named": view.named_all,
-        "method": comparison.method(indicator.direction, open_comparison=view.named_all),
+        "method": insights.peers_method(user, indicator),
         "periods": [
             {
                 "period": str(summary.label),

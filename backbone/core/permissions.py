@@ -20,6 +20,11 @@ rules, in words (the test table in ``tests/core/test_permissions.py`` checks eac
   a public initiative's public indicators.
 * Learning agenda: the learning questions and improvement cycles are internal — everyone who
   takes part sees them (``VIEW_PRIVATE``); the backbone keeps them (``MANAGE_LEARNING``).
+* Learning: the learning agenda (questions, improvement cycles, their titles wherever they
+  appear) is internal — for the people who take part; backbone admins manage it.
+* Peer comparison (performance measures): for the people who take part. Each sees its own
+  organizations named and the other partners by letter, unless the initiative chose open
+  comparison; the backbone, who reviews every partner's figures anyway, sees every name.
 * Platform operators (Django superusers) may do everything.
 
 Objects that are not visible are reported as "not found" by the views, so that a private
@@ -268,3 +273,27 @@ def may_see_history(user: AnyUser, initiative: Initiative, organization_id: int 
     if can(user, Action.REVIEW_DATA, initiative):
         return True
     return organization_id is not None and may_report_for(user, initiative, organization_id)
+
+
+def may_see_learning(user: AnyUser, initiative: Initiative) -> bool:
+    """The learning agenda is internal: questions, cycles and their titles (wherever they are
+    shown, e.g. as the reason a control chart starts a new phase) are for people who take part."""
+    return can(user, Action.VIEW_PRIVATE, initiative)
+
+
+def may_compare_peers(user: AnyUser, initiative: Initiative) -> bool:
+    """Partners beside their peers is the partners' own: for the people who take part."""
+    return can(user, Action.VIEW_PRIVATE, initiative)
+
+
+def may_see_peer_names(user: AnyUser, initiative: Initiative) -> bool:
+    """Every partner named in a peer comparison: when the initiative chose open comparison, and
+    always for the backbone (who reviews every partner's figures anyway)."""
+    return may_compare_peers(user, initiative) and (
+        initiative.open_comparison or can(user, Action.REVIEW_DATA, initiative)
+    )
+
+
+def own_organization_ids(user: AnyUser, initiative: Initiative) -> frozenset[int]:
+    """The organizations ``user`` belongs to in ``initiative`` (named to them in comparisons)."""
+    return frozenset(standing(user, initiative).roles_by_org)

@@ -1,10 +1,11 @@
 """Learning from the figures: signal or noise, turning the curve, equity gaps and peers.
 
 The database reads that feed the pure functions of ``backbone.analytics`` (``spc``,
-``forecast``, ``equity``, ``comparison``). Every figure comes from
-``publishing.published_series`` — approved figures only, small numbers hidden from people who do
-not take part — so an analysis never shows or uses a number the results page would hide: a hidden
-figure is a gap, never inferred.
+``forecast``, ``equity``, ``comparison``). Series come from ``publishing.published_series`` —
+approved figures only, small numbers hidden from people who do not take part — so an analysis
+never shows or uses a number the results page would hide: a hidden figure is a gap, never
+inferred. Peer figures (``peer_values``) are each organization's own approved totals, for the
+people who take part, who see every figure.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from backbone.analytics import comparison, equity, forecast, spc
+from backbone.analytics import aggregate, comparison, equity, forecast, spc
+from backbone.core import permissions
 from backbone.core.models import Organization
-from backbone.core.permissions import Action, AnyUser, can, standing
+from backbone.core.permissions import AnyUser
 from backbone.measurement.charts import format_number
 from backbone.measurement.models import (
     Aggregation,
@@ -92,13 +93,18 @@ def is_proportion(indicator: Indicator) -> bool:
 # --- Signal or noise -------------------------------------------------------------------------
 
 
-def phase_starts(indicator: Indicator, points: Sequence[PublishedPoint]) -> dict[str, str]:
+def phase_starts(
+    indicator: Indicator, points: Sequence[PublishedPoint], *, named: bool = False
+) -> dict[str, str]:
     """The periods where control limits start again: the first period on or after each recorded
-    process change (an improvement cycle that changed how the work is done), with the reason."""
+    process change (an improvement cycle that changed how the work is done), with the reason —
+    naming the cycle only when ``named`` (the learning agenda is internal:
+    ``permissions.may_see_learning``)."""
     from backbone.agenda.selectors import phase_changes  # agenda depends on measurement
 
     starts: dict[str, str] = {}
-    for day, reason in phase_changes(indicator):
+    for day, named_reason in phase_changes(indicator):
+        reason = named_reason if named else _("a recorded change to how the work is done")
         first = next((p.period for p in points if p.period.start >= day), None)
         if first is not None and first.code not in starts and first != points[0].period:
             starts[first.code] = reason
@@ -106,7 +112,7 @@ def phase_starts(indicator: Indicator, points: Sequence[PublishedPoint]) -> dict
 
 
 def control_chart(
-    indicator: Indicator, points: Sequence[PublishedPoint], *, shift_length: int = 8
+    user: AnyUser, indicator: Indicator, points: Sequence[PublishedPoint]
 ) -> spc.ControlChart:
     """The signal-or-noise chart of a series: a p or p-prime chart for percents made of
     numerators and denominators, else XmR (or a run chart when the series is short). Points
@@ -127,10 +133,12 @@ def control_chart(
     lower = indicator.min_value
     if lower is None and indicator.unit in (Unit.COUNT, Unit.PERCENT, Unit.RATE):
         lower = Decimal(0)
-    starts = phase_starts(indicator, points) if points else {}
+    initiative = indicator.initiative
+    named = permissions.may_see_learning(user, initiative)
+    starts = phase_starts(indicator, points, named=named) if points else {}
     return spc.control_chart(
         inputs,
-        settings=spc.SpcSettings(shift_length=shift_length),
+        settings=spc.SpcSettings(shift_length=initiative.shift_length),
         phase_starts=list(starts),
         phase_reasons=starts,
         rate_base=Decimal(indicator.rate_base) if proportion else 100,
@@ -157,6 +165,7 @@ def baseline_forecast(
         excluded=[p.period.code for p in points if p.point.breaks_comparability],
         decimals=indicator.decimals,
         unit_suffix=value_suffix(indicator),
+        difference_suffix=difference_suffix(indicator),
     )
 
 
@@ -367,28 +376,18 @@ def peer_values(indicator: Indicator) -> dict[int, list[tuple[int, Decimal | Non
     """Each reporting organization's own figure per period (id → [(organization, value)]):
     approved totals, combined across the places it reports for by the indicator's rule (a ratio
     from its summed numerators and denominators)."""
-    rows = (
-        Observation.objects.filter(
-            indicator=indicator,
-            breakdown__key="",
-            status=ObservationStatus.APPROVED,
-            organization__isnull=False,
-        )
-        .values("period_id", "organization_id")
-        .annotate(
-            total=Sum("value"),
-            num=Sum("numerator", filter=Q(denominator__isnull=False)),
-            den=Sum("denominator", filter=Q(numerator__isnull=False)),
-        )
-    )
+    reports: dict[tuple[int, int], list[aggregate.Report]] = defaultdict(list)
+    for period_id, org_id, value, numerator, denominator in Observation.objects.filter(
+        indicator=indicator,
+        breakdown__key="",
+        status=ObservationStatus.APPROVED,
+        organization__isnull=False,
+    ).values_list("period_id", "organization_id", "value", "numerator", "denominator"):
+        reports[(period_id, org_id)].append(aggregate.Report(value, numerator, denominator))
+    rule, base = aggregate.Rule(indicator.aggregation), Decimal(indicator.rate_base)
     out: dict[int, list[tuple[int, Decimal | None]]] = defaultdict(list)
-    for row in rows:
-        if indicator.aggregation == Aggregation.RATIO:
-            num, den = row["num"], row["den"]
-            value = num / den * Decimal(indicator.rate_base) if num is not None and den else None
-        else:
-            value = row["total"]
-        out[row["period_id"]].append((row["organization_id"], value))
+    for (period_id, org_id), found in reports.items():
+        out[period_id].append((org_id, aggregate.across(found, rule, rate_base=base).value))
     return out
 
 
@@ -412,8 +411,8 @@ def peers_view(user: AnyUser, indicator: Indicator) -> PeersView:
     period) unless the initiative chose open comparison; the backbone, who reviews every figure,
     sees every name."""
     initiative = indicator.initiative
-    named_all = initiative.open_comparison or can(user, Action.REVIEW_DATA, initiative)
-    viewer = frozenset(standing(user, initiative).roles_by_org)
+    named_all = permissions.may_see_peer_names(user, initiative)
+    viewer = permissions.own_organization_ids(user, initiative)
     by_period = peer_values(indicator)
     periods = Period.objects.in_bulk(list(by_period))
     orgs = sorted({org for values in by_period.values() for org, _v in values})
@@ -434,3 +433,15 @@ def peers_view(user: AnyUser, indicator: Indicator) -> PeersView:
         labels=letters,
     )
     return PeersView(summaries=summaries, named_all=named_all, viewer=viewer)
+
+
+def peers_method(user: AnyUser, indicator: Indicator) -> str:
+    """How the peer comparison is worked out, and who is named, in words for this reader.
+    People who take part see every figure, so nothing is hidden as a small number here."""
+    initiative = indicator.initiative
+    return comparison.method(
+        indicator.direction,
+        open_comparison=initiative.open_comparison,
+        reviewer=permissions.may_see_peer_names(user, initiative),
+        hides_small=False,
+    )

@@ -691,6 +691,7 @@ def test_a_stale_edit_answers_409_names_who_changed_it_and_keeps_what_was_typed(
     assert "Sam’s plan.</textarea>" in html  # the form now shows what they saved…
     assert 'name="version" value="2"' in html
     assert "<dd>Alex’s plan.</dd>" in html  # …and what this person typed, to copy back
+    assert "<dd>Plan</dd>" in html and "<dd>plan</dd>" not in html  # a stage by its name
     assert state() == before
     # Saving again, on the version now shown, goes through.
     response = client.post(url("cycle_edit", cycle.pk), {**form, "version": 2})

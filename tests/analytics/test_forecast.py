@@ -327,3 +327,42 @@ def test_reversing_the_direction_flips_better(values):
         assert d.better is (not u.better)
     if compared and "(better)" in up.summary:
         assert "(worse)" in down.summary
+
+
+def test_a_percent_forecast_says_percentage_points_for_the_difference():
+    # 51, 50, 49 before 2022: slope −1, so 2022's forecast is 48.0; actual 47.0.
+    result = baseline_forecast(
+        [
+            ("2019", 2019.0, D(51)),
+            ("2020", 2020.0, D(50)),
+            ("2021", 2021.0, D(49)),
+            ("2022", 2022.0, D(47)),
+        ],
+        baseline="2022",
+        direction="up",
+        decimals=1,
+        unit_suffix="%",
+        difference_suffix=" percentage points",
+    )
+    assert result.summary == (
+        "In 2022, 47.0% against 48.0% forecast: 1.0 percentage points below the forecast (worse)."
+    )
+    assert result.points[-1].shown_difference == D("-1.0")
+
+
+def test_the_shown_difference_is_the_rounded_figures_apart():
+    # Forecast 43 in 2022 (41, 42, 43 …); actual 43.4 shows as 43: on the forecast as shown,
+    # although 0.4 above it exactly.
+    result = baseline_forecast(
+        [
+            ("2019", 2019.0, D(40)),
+            ("2020", 2020.0, D(41)),
+            ("2021", 2021.0, D(42)),
+            ("2022", 2022.0, D("43.4")),
+        ],
+        baseline="2022",
+        direction="down",
+    )
+    last = result.points[-1]
+    assert last.shown_difference == 0 and last.difference == pytest.approx(0.4)
+    assert "on the forecast" in result.summary

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from backbone.core import tenancy
+from backbone.core import permissions, tenancy
 from backbone.core.models import (
     Initiative,
     Membership,
@@ -356,3 +356,23 @@ def test_who_reports_for_and_traces_whose_values(world, role, owner):
     expected = VALUE_OWNERS[owner]
     assert may_report_for(user, world.a, org_id) is (role in expected["report"])
     assert may_see_history(user, world.a, org_id) is (role in expected["history"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("open_comparison", [False, True])
+def test_who_sees_learning_compares_peers_and_sees_their_names(world, role, open_comparison):
+    a = world.a
+    a.open_comparison = open_comparison
+    user = world.users[role]
+    # The learning agenda and peer comparisons are for the people who take part.
+    assert permissions.may_see_learning(user, a) is (role in A_PARTICIPANTS)
+    assert permissions.may_compare_peers(user, a) is (role in A_PARTICIPANTS)
+    # Names: everyone taking part under open comparison, otherwise the backbone (who reviews).
+    named = A_PARTICIPANTS if open_comparison else ADMINS
+    assert permissions.may_see_peer_names(user, a) is (role in named)
+    # Each sees its own organizations named.
+    own = permissions.own_organization_ids(user, a)
+    if role in ("member", "data_steward"):
+        assert world.x.organization_id in own
+    if role in ("anonymous", "other_initiative_admin"):
+        assert own == frozenset()

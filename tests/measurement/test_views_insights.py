@@ -808,3 +808,59 @@ def test_a_difference_that_rounds_to_nothing_has_no_sign(peers_world):
     assert rows["Harbor House"][1] == "50.0%" and rows["Elm Court"][1] == "50.0%"
     assert rows["Harbor House"][4] == "0.0 percentage points"
     assert rows["Elm Court"][4] == "0.0 percentage points"
+
+
+def test_the_backbone_is_told_why_it_sees_every_name(peers_world):
+    w = peers_world
+    html = signed_in(w["admin"]).get(peers_url(w["init"], "housed")).content.decode()
+    method = text_of(html)
+    assert "Every partner is named to you because you review the partners' figures" in method
+    assert "agreed to compare openly" not in method
+    # People who take part see every figure: nothing is said to be hidden.
+    assert "suppressed" not in method
+
+
+# --- Improvement cycles on the chart: internal ------------------------------------------------
+
+
+def test_a_recorded_process_change_restarts_the_limits_and_is_named_only_to_participants(world):
+    import datetime
+
+    from backbone.agenda import services as agenda
+
+    init, admin = world["init"], world["admin"]
+    count = f.indicator(init, "meals", name="Meals served", is_public=True)
+    # Twelve steady values (centre 100) and twelve more from 2022, when a change was made.
+    record_values(count, world["region"], years(2010, STEADY + [v + 50 for v in STEADY]))
+    agenda.cycle_create(
+        actor=admin,
+        initiative=init,
+        title="Secret pilot",
+        started_on=datetime.date(2021, 6, 1),
+        changed_on=datetime.date(2021, 12, 1),
+        starts_new_phase=True,
+        indicators=[count],
+    )
+    inside = signed_in(admin).get(detail_url(init, "meals")).content.decode()
+    outside = Client().get(detail_url(init, "meals")).content.decode()
+    for html in (inside, outside):
+        centres = {p["phase"]: p["centre"] for p in spec(html, "spc-spec")["data"]["values"]}
+        # Phase 1 (2010–2021): mean 100; phase 2 (2022–2033): the same values + 50 → 150.
+        assert centres == {0: pytest.approx(100), 1: pytest.approx(150)}
+    assert "Secret pilot" in text_of(inside)
+    assert "Secret pilot" not in outside
+    assert "a recorded change to how the work is done" in text_of(outside)
+
+
+# --- The dashboard --------------------------------------------------------------------------
+
+
+def test_a_dashboard_tile_carries_the_signal_in_words(world):
+    init, admin = world["init"], world["admin"]
+    count = f.indicator(init, "nights", name="Nights outside", is_public=True)
+    # As in the XmR test above: 180 in 2016 is above the upper limit (160.2).
+    values = [104, 96, 103, 97, 104, 98, 180, 102, 96, 103, 97, 104]
+    record_values(count, world["region"], years(2010, values))
+    html = signed_in(admin).get(reverse("measurement:dashboard", args=[init.slug])).content
+    tile = text_of(html.decode())
+    assert "Signal 1 signal: 2016 above the upper limit." in tile

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from backbone.core.models import Initiative
-from backbone.core.permissions import Action, can, reporting_organization_ids
+from backbone.core.permissions import Action, can, may_see_learning, reporting_organization_ids
 
 register = template.Library()
 
@@ -18,5 +18,5 @@ def nav_rights(context: template.Context, initiative: Initiative) -> dict[str, b
         "library": can(user, Action.MANAGE_MEASUREMENT, initiative),
         "review": can(user, Action.REVIEW_DATA, initiative),
         "report": bool(reporting_organization_ids(user, initiative)),
-        "learning": can(user, Action.VIEW_PRIVATE, initiative),
+        "learning": may_see_learning(user, initiative),
     }

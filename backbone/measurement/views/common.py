@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from backbone.core.models import Initiative
 from backbone.core.permissions import Action, can
@@ -51,3 +52,17 @@ def fmt_value(indicator: Indicator, value: Decimal | float | None) -> str:
     return charts.format_value(
         value, unit=indicator.unit, decimals=indicator.decimals, rate_base=indicator.rate_base
     )
+
+
+def axis_title(indicator: Indicator) -> str:
+    """The value axis of the indicator's charts: "Percent", "Rate per 1,000", or its unit."""
+    if indicator.unit == "percent":
+        return _("Percent")
+    if indicator.unit == "rate":
+        return _("Rate per %(n)s") % {"n": charts.format_number(indicator.rate_base)}
+    return indicator.get_unit_display()
+
+
+def axis_format(indicator: Indicator) -> str:
+    """The d3 number format of the indicator's chart axes and tooltips: its decimals."""
+    return f",.{indicator.decimals}f" if indicator.decimals else ",~f"

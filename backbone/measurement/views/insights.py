@@ -17,6 +17,8 @@ from backbone.measurement import charts, insights, selectors
 from backbone.measurement.models import Indicator, Level
 from backbone.measurement.publishing import suppresses_for
 from backbone.measurement.views.common import (
+    axis_format,
+    axis_title,
     fmt_value,
     indicator_for,
     initiative_for,
@@ -162,10 +164,10 @@ def _equity_display(indicator: Indicator, place, view: insights.EquityView) -> d
             "figures are left out. The same figures are in the table below the chart."
         )
         % {"name": indicator.name, "place": place.name, "dimension": view.dimension.name},
-        y_title=indicator.get_unit_display(),
+        y_title=axis_title(indicator),
         group_field="group",
         group_title=view.dimension.name,
-        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",~f",
+        y_format=axis_format(indicator),
     )
     tracks = [
         {
@@ -254,10 +256,10 @@ def peers_page(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             "organization's figures. Every partner's figures are in the table below the chart."
         )
         % {"name": indicator.name},
-        y_title=indicator.get_unit_display(),
+        y_title=axis_title(indicator),
         group_field="group",
         group_title=_("Line"),
-        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",~f",
+        y_format=axis_format(indicator),
     )
     context = {
         "initiative": initiative,
@@ -265,6 +267,6 @@ def peers_page(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "peers": view,
         "rows": list(reversed(rows)),
         "peers_spec": spec,
-        "method": insights.comparison.method(indicator.direction, open_comparison=view.named_all),
+        "method": insights.peers_method(request.user, indicator),
     }
     return render_page(request, "measurement/insights/peers.html", context)

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from backbone.agenda.selectors import results_framework, timeline
-from backbone.core.permissions import Action, AnyUser, can
+from backbone.core import permissions
+from backbone.core.permissions import Action, AnyUser
 from backbone.measurement import charts, exports, insights, selectors
 from backbone.measurement.models import (
     Aggregation,
@@ -36,6 +37,8 @@ from backbone.measurement.models import (
 from backbone.measurement.publishing import published_series, suppresses_for
 from backbone.measurement.views import sections
 from backbone.measurement.views.common import (
+    axis_format,
+    axis_title,
     fmt_value,
     indicator_for,
     initiative_for,
@@ -183,8 +186,12 @@ def _points(shown: Iterable) -> list[dict]:
     ]
 
 
-def dashboard_tile(user: AnyUser, indicator: Indicator, filters: Filters) -> Tile:
-    """The dashboard tile of ``indicator`` at the chosen place (or its default place)."""
+def dashboard_tile(
+    user: AnyUser, indicator: Indicator, filters: Filters, *, signals: bool = True
+) -> Tile:
+    """The dashboard tile of ``indicator`` at the chosen place (or its default place); with
+    ``signals``, the signal-or-noise reading in words (the indicator page shows the whole
+    chart instead)."""
     tile = Tile(indicator=indicator, place=filters.place or selectors.default_place(indicator))
     total = _total(indicator)
     if tile.place is None or total is None:
@@ -232,13 +239,12 @@ def dashboard_tile(user: AnyUser, indicator: Indicator, filters: Filters) -> Til
                     "n": charts.format_number(share)
                 }
             tile.target_meter = int(max(0, min(100, share)))
-    chart = insights.control_chart(
-        indicator,
-        [p for p in shown if filters.includes(p.period)],
-        shift_length=indicator.initiative.shift_length,
-    )
-    if chart.signals:
-        tile.signals = chart.summary()
+    if signals:
+        chart = insights.control_chart(
+            user, indicator, [p for p in shown if filters.includes(p.period)]
+        )
+        if chart.signals:
+            tile.signals = chart.summary()
     fresh = selectors.freshness(indicator, tile.place)
     tile.last_updated, tile.last_approved = fresh.last_updated, fresh.last_approved
     tile.spark = charts.sparkline(_points(in_range))
@@ -398,9 +404,6 @@ def _chart(indicator: Indicator, place: Place, table: IndicatorTable, baseline, 
         }
         for r in indicator.revisions.select_related("effective_period")
     ]
-    unit = {"percent": _("Percent"), "rate": _("Rate per %(n)s")}.get(indicator.unit, "")
-    if indicator.unit == "rate":
-        unit = unit % {"n": charts.format_number(indicator.rate_base)}
     return charts.trend_spec(
         points=table.points(),
         title=_("%(name)s, %(place)s") % {"name": indicator.name, "place": place.name},
@@ -409,13 +412,13 @@ def _chart(indicator: Indicator, place: Place, table: IndicatorTable, baseline, 
             "below the chart."
         )
         % {"name": indicator.name, "place": place.name},
-        y_title=unit or indicator.get_unit_display(),
+        y_title=axis_title(indicator),
         baseline=baseline,
         targets=targets,
         annotations=notes,
         group_field="group" if grouped else None,
         group_title=_("Group"),
-        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",~f",
+        y_format=axis_format(indicator),
     )
 
 
@@ -473,17 +476,19 @@ def indicator_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse
         "equity_url": reverse("measurement:indicator_equity", args=[initiative.slug, code])
         if indicator.dimensions.exists()
         else "",
-        "learning_timeline": timeline(indicator, filters.place)
-        if can(request.user, Action.VIEW_PRIVATE, initiative)
+        "learning_timeline": timeline(indicator)
+        if permissions.may_see_learning(request.user, initiative)
         else None,
         "peers_url": reverse("measurement:indicator_peers", args=[initiative.slug, code])
         if indicator.level == Level.PERFORMANCE
-        and can(request.user, Action.VIEW_PRIVATE, initiative)
+        and permissions.may_compare_peers(request.user, initiative)
         else "",
     }
     if place is not None:
         table = indicator_table(request.user, indicator, place, filters)
-        tile = dashboard_tile(request.user, indicator, Filters(place, filters.start, filters.end))
+        tile = dashboard_tile(
+            request.user, indicator, Filters(place, filters.start, filters.end), signals=False
+        )
         targets = _target_marks(indicator, place, table)
         baseline = None
         if tile.baseline_value is not None:
@@ -495,15 +500,11 @@ def indicator_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse
         notes = list(dict.fromkeys(text for row in table.rows for text in row.notes))
         for row in table.rows:
             row.note_numbers = [notes.index(text) + 1 for text in row.notes]
-        total = [
-            shown
-            for shown in published_series(request.user, indicator, place)
-            if filters.includes(shown.period)
-        ]
-        context.update(
-            sections.signal_section(indicator, place.name, total, initiative.shift_length)
-        )
-        context.update(sections.forecast_section(indicator, place.name, total))
+        everything = list(published_series(request.user, indicator, place))
+        total = [shown for shown in everything if filters.includes(shown.period)]
+        context.update(sections.signal_section(request.user, indicator, place.name, total))
+        # The forecast is fitted on the years before the baseline whatever range is shown.
+        context.update(sections.forecast_section(indicator, place.name, everything))
         context.update(
             table=table,
             tile=tile,

@@ -14,10 +14,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from backbone.analytics import spc
+from backbone.core.permissions import AnyUser
 from backbone.measurement import charts, insights
 from backbone.measurement.models import Indicator
 from backbone.measurement.publishing import PublishedPoint
-from backbone.measurement.views.common import fmt_value
+from backbone.measurement.views.common import axis_format, axis_title, fmt_value
 
 # --- Signal or noise -------------------------------------------------------------------------
 
@@ -59,13 +60,13 @@ def _statuses() -> dict[str, str]:
 
 
 def signal_section(
-    indicator: Indicator, place_name: str, points: Sequence[PublishedPoint], shift_length: int
+    user: AnyUser, indicator: Indicator, place_name: str, points: Sequence[PublishedPoint]
 ) -> dict:
     """The signal-or-noise section's context: the chart, its table and the signals in words."""
     usable = [p for p in points if not p.suppressed and p.point.aggregate.value is not None]
     if not usable:
         return {}
-    chart = insights.control_chart(indicator, points, shift_length=shift_length)
+    chart = insights.control_chart(user, indicator, points)
     by_label = {p.period.code: p for p in points}
     statuses = _statuses()
 
@@ -122,9 +123,9 @@ def signal_section(
             "signals. The same figures are in the table below the chart."
         )
         % {"kind": kind[:1].upper() + kind[1:], "name": indicator.name, "place": place_name},
-        y_title=indicator.get_unit_display(),
+        y_title=axis_title(indicator),
         statuses=statuses,
-        y_format=f",.{indicator.decimals}f",
+        y_format=f",.{indicator.decimals}f",  # limits are fractional: round like the table
     )
     return {"spc": chart, "spc_kind": kind, "spc_spec": spec, "spc_rows": rows}
 
@@ -157,17 +158,17 @@ def forecast_section(
     rows, plotted = [], []
     actual_label, forecast_label = _("Actual"), _("Forecast from the earlier trend")
     for point in result.points:
+        # The difference as shown: the two rounded figures apart (as in the summary sentence).
+        shown = point.shown_difference
         difference = ""
-        if point.difference is not None:
+        if shown is not None:
             difference = charts.format_change(
-                Decimal(str(point.difference)),
+                shown,
                 unit=indicator.unit,
                 decimals=indicator.decimals,
                 rate_base=indicator.rate_base,
             )
         verdict = ""
-        # Judged on the figures as shown: a difference that rounds to nothing is "on the forecast".
-        shown = charts.rounded(point.difference, indicator.decimals)
         if point.better is not None and shown:
             verdict = _("better than forecast") if point.better else _("worse than forecast")
         rows.append(
@@ -213,10 +214,10 @@ def forecast_section(
             "figures are in the table below the chart."
         )
         % {"name": indicator.name, "place": place_name, "baseline": baseline.code},
-        y_title=indicator.get_unit_display(),
+        y_title=axis_title(indicator),
         annotations=[{"start": baseline.start, "text": _("Baseline %(p)s") % {"p": baseline.code}}],
         group_field="group",
         group_title=_("Line"),
-        y_format=f",.{indicator.decimals}f" if indicator.decimals else ",~f",
+        y_format=axis_format(indicator),
     )
     return {"forecast": result, "forecast_rows": rows, "forecast_spec": spec}
